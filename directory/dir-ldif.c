@@ -1,0 +1,805 @@
+/*
+ * NAME
+ *	dir-ldif - the embedded directory: entries from an LDIF file
+ * SUMMARY
+ *	dir_open() reads the whole file (RFC 2849, entries or
+ *	"changetype: add" records) with libldap's LDIF reader and keeps the
+ *	entries in memory, indexed by lowercased address (mail and the
+ *	configured alias attributes) and by normalized DN. Lookups return
+ *	copies. Attribute names match case-insensitively; descriptions with
+ *	options ("displayName;lang-de") are ignored.
+ * DIAGNOSTICS
+ *	dir_open() fails, naming the file and the line, on: a missing or
+ *	unreadable file, a file over 64 MiB, a line that does not parse
+ *	(including bad base64), a record without "dn:", a changetype other
+ *	than add, controls, URL values ("attr:< file:..."), "include:",
+ *	a NUL byte or bad UTF-8 in an attribute deputy uses, more than
+ *	1024 values or a value over 64 KiB, an unknown deputyNotice, and a
+ *	DN or an address that two entries share. A file that loads is
+ *	consistent: lookups never fail.
+ * SECURITY
+ *	The file is configuration, but still bounded: libldap would fetch
+ *	URL values and follow "include:" to any file; both are refused.
+ * BUGS
+ *	libldap skips a line that starts with a digit at the head of a
+ *	record (a slapcat index); line numbers after one are off by one.
+ */
+
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <sys/stat.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+#include <lber.h>
+#include <ldap.h>
+#include <ldif.h>
+
+#include "directory.h"
+#include "directory-private.h"
+
+#define LDIF_FILE_MAX	(64 * 1024 * 1024)
+
+struct ldif_dir {
+	struct dir dir;			/* must be first */
+	GPtrArray *entries;		/* struct dir_entry *, owned */
+	GHashTable *by_address;		/* lowercased address -> entry */
+	GHashTable *by_dn;		/* normalized DN -> entry */
+};
+
+/* Where we are in the file, for error messages. */
+struct ldif_loader {
+	const char *path;
+	const char *const *alias_attributes;
+	struct ldif_dir *ld;
+	const char *text;		/* the whole file, NUL-terminated */
+	size_t	size;
+	size_t	cursor_off;		/* start of physical line cursor_line */
+	unsigned long cursor_line;
+	int	first_record;
+};
+
+/* Values of one record, collected before they become an entry. */
+struct ldif_record {
+	char   *dn;
+	unsigned long dn_line;
+	GPtrArray *addresses;
+	GPtrArray *mail;
+	GPtrArray *display_name;
+	GPtrArray *language;
+	GPtrArray *template_name;
+	GPtrArray *notice;
+	GPtrArray *absences;
+	GPtrArray *delegates;
+	GPtrArray *secretaries;
+	GPtrArray *managers;
+};
+
+enum ldif_attr_kind {
+	LDIF_ATTR_TEXT,			/* kept as written */
+	LDIF_ATTR_TRIM,			/* surrounding white space dropped */
+	LDIF_ATTR_ADDRESS,		/* trimmed and lowercased */
+};
+
+/* dir_ldif_fail - set *error_r to "FILE, line N: MESSAGE" */
+static int __attribute__((format(printf, 4, 5)))
+dir_ldif_fail(const struct ldif_loader *lo, unsigned long line, char **error_r,
+	      const char *fmt, ...)
+{
+	va_list	ap;
+	char   *msg;
+
+	va_start(ap, fmt);
+	msg = g_strdup_vprintf(fmt, ap);
+	va_end(ap);
+	if (line > 0)
+		*error_r = g_strdup_printf("LDIF file %s, line %lu: %s",
+					   lo->path, line, msg);
+	else
+		*error_r = g_strdup_printf("LDIF file %s: %s", lo->path, msg);
+	g_free(msg);
+	return -1;
+}
+
+/* dir_ldif_read_file - the whole file into memory, bounded */
+static int
+dir_ldif_read_file(const char *path, char **text_r, size_t *size_r,
+		   char **error_r)
+{
+	struct stat st;
+	char   *buf;
+	size_t	got;
+	ssize_t	n;
+	int	fd;
+
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+		*error_r = g_strdup_printf("LDIF file %s: %s", path,
+					   g_strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) < 0) {
+		*error_r = g_strdup_printf("LDIF file %s: %s", path,
+					   g_strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		*error_r = g_strdup_printf("LDIF file %s: not a regular file",
+					   path);
+		close(fd);
+		return -1;
+	}
+	if (st.st_size > LDIF_FILE_MAX) {
+		*error_r = g_strdup_printf("LDIF file %s: larger than %d bytes",
+					   path, LDIF_FILE_MAX);
+		close(fd);
+		return -1;
+	}
+	buf = g_malloc((size_t)st.st_size + 1);
+	for (got = 0; got < (size_t)st.st_size; got += (size_t)n) {
+		n = read(fd, buf + got, (size_t)st.st_size - got);
+		if (n < 0 && errno == EINTR) {
+			n = 0;
+			continue;
+		}
+		if (n < 0) {
+			*error_r = g_strdup_printf("LDIF file %s: %s", path,
+						   g_strerror(errno));
+			g_free(buf);
+			close(fd);
+			return -1;
+		}
+		if (n == 0)
+			break;			/* shrank under us */
+	}
+	close(fd);
+	buf[got] = '\0';
+	*text_r = buf;
+	*size_r = got;
+	return 0;
+}
+
+/* dir_ldif_prescan - refuse NUL and "include:" before libldap sees them */
+static int
+dir_ldif_prescan(const struct ldif_loader *lo, char **error_r)
+{
+	unsigned long line;
+	const char *p, *end;
+
+	if (memchr(lo->text, '\0', lo->size) != NULL)
+		return dir_ldif_fail(lo, 0, error_r, "contains a NUL byte");
+	end = lo->text + lo->size;
+	for (p = lo->text, line = 1; p < end; line++) {
+		if ((size_t)(end - p) >= 8
+		    && g_ascii_strncasecmp(p, "include:", 8) == 0)
+			return dir_ldif_fail(lo, line, error_r,
+			    "\"include:\" is not supported");
+		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
+			break;
+		p++;
+	}
+	return 0;
+}
+
+/* dir_ldif_line_is_blank - whether physical line LINE (1-based) is empty */
+static int
+dir_ldif_line_is_blank(struct ldif_loader *lo, unsigned long line)
+{
+	const char *p, *nl;
+
+	/* Lines are asked for in increasing order: walk forward only. */
+	while (lo->cursor_line < line && lo->cursor_off < lo->size) {
+		p = lo->text + lo->cursor_off;
+		nl = memchr(p, '\n', lo->size - lo->cursor_off);
+		if (nl == NULL) {
+			lo->cursor_off = lo->size;
+			break;
+		}
+		lo->cursor_off = (size_t)(nl - lo->text) + 1;
+		lo->cursor_line++;
+	}
+	if (lo->cursor_line != line || lo->cursor_off >= lo->size)
+		return 1;
+	p = lo->text + lo->cursor_off;
+	return *p == '\n' || (*p == '\r' && p[1] == '\n');
+}
+
+/* dir_ldif_count_newlines - newlines in BUF[from..to) */
+static unsigned long
+dir_ldif_count_newlines(const char *buf, size_t from, size_t to)
+{
+	unsigned long n;
+
+	for (n = 0; from < to; from++)
+		if (buf[from] == '\n')
+			n++;
+	return n;
+}
+
+/* dir_ldif_record_init - an empty record */
+static void
+dir_ldif_record_init(struct ldif_record *rec)
+{
+	memset(rec, 0, sizeof(*rec));
+	rec->addresses = g_ptr_array_new_with_free_func(g_free);
+	rec->mail = g_ptr_array_new_with_free_func(g_free);
+	rec->display_name = g_ptr_array_new_with_free_func(g_free);
+	rec->language = g_ptr_array_new_with_free_func(g_free);
+	rec->template_name = g_ptr_array_new_with_free_func(g_free);
+	rec->notice = g_ptr_array_new_with_free_func(g_free);
+	rec->absences = g_ptr_array_new_with_free_func(g_free);
+	rec->delegates = g_ptr_array_new_with_free_func(g_free);
+	rec->secretaries = g_ptr_array_new_with_free_func(g_free);
+	rec->managers = g_ptr_array_new_with_free_func(g_free);
+}
+
+/* dir_ldif_record_clear - release whatever a record still holds */
+static void
+dir_ldif_record_clear(struct ldif_record *rec)
+{
+	GPtrArray **arrays[] = {
+		&rec->addresses, &rec->mail, &rec->display_name,
+		&rec->language, &rec->template_name, &rec->notice,
+		&rec->absences, &rec->delegates, &rec->secretaries,
+		&rec->managers,
+	};
+	size_t	i;
+
+	g_free(rec->dn);
+	rec->dn = NULL;
+	for (i = 0; i < G_N_ELEMENTS(arrays); i++) {
+		if (*arrays[i] != NULL)
+			g_ptr_array_free(*arrays[i], TRUE);
+		*arrays[i] = NULL;
+	}
+}
+
+/* dir_ldif_first_or_null - the first value of an array, copied, or NULL */
+static char *
+dir_ldif_first_or_null(GPtrArray *array)
+{
+	return array->len > 0 ? g_strdup(g_ptr_array_index(array, 0)) : NULL;
+}
+
+/* dir_ldif_take - array to list; the array is consumed */
+static void
+dir_ldif_take(struct dir_strings *list, GPtrArray **array)
+{
+	g_ptr_array_set_free_func(*array, NULL);
+	dir_strings_from_array(list, *array);
+	*array = NULL;
+}
+
+/* dir_ldif_add_value - append one checked value of attribute NAME */
+static int
+dir_ldif_add_value(struct ldif_loader *lo, unsigned long line, const char *name,
+		   const struct berval *value, enum ldif_attr_kind kind,
+		   GPtrArray *array, char **error_r)
+{
+	char   *text;
+
+	if (array->len >= DIR_VALUES_MAX)
+		return dir_ldif_fail(lo, line, error_r,
+		    "more than %d values of %s", DIR_VALUES_MAX,
+		    name);
+	if (value->bv_len > DIR_VALUE_MAX)
+		return dir_ldif_fail(lo, line, error_r,
+		    "value of %s longer than %d bytes", name,
+		    DIR_VALUE_MAX);
+	if (memchr(value->bv_val, '\0', value->bv_len) != NULL)
+		return dir_ldif_fail(lo, line, error_r,
+		    "value of %s contains a NUL byte", name);
+	if (!g_utf8_validate(value->bv_val, (gssize)value->bv_len, NULL))
+		return dir_ldif_fail(lo, line, error_r,
+		    "value of %s is not UTF-8", name);
+	text = g_strndup(value->bv_val, value->bv_len);
+	if (kind != LDIF_ATTR_TEXT)
+		g_strstrip(text);
+	if (kind == LDIF_ATTR_ADDRESS) {
+		char   *lower;
+
+		if (*text == '\0') {
+			g_free(text);
+			return dir_ldif_fail(lo, line, error_r,
+			    "empty address in %s", name);
+		}
+		if (strlen(text) > DIR_ADDRESS_MAX) {
+			g_free(text);
+			return dir_ldif_fail(lo, line, error_r,
+			    "address in %s longer than %d bytes",
+			    name, DIR_ADDRESS_MAX);
+		}
+		lower = g_ascii_strdown(text, -1);
+		g_free(text);
+		text = lower;
+	}
+	g_ptr_array_add(array, text);
+	return 0;
+}
+
+/* dir_ldif_add_address - append to the address list unless already there */
+static void
+dir_ldif_add_address(GPtrArray *addresses, const char *address)
+{
+	guint	i;
+
+	for (i = 0; i < addresses->len; i++)
+		if (strcmp(g_ptr_array_index(addresses, i), address) == 0)
+			return;
+	g_ptr_array_add(addresses, g_strdup(address));
+}
+
+/* dir_ldif_attribute - file one attribute line of a record */
+static int
+dir_ldif_attribute(struct ldif_loader *lo, struct ldif_record *rec,
+		   unsigned long line, const char *name,
+		   const struct berval *value, char **error_r)
+{
+	static const struct {
+		const char *name;
+		size_t	offset;
+		enum ldif_attr_kind kind;
+	} known[] = {
+		{ "mail", G_STRUCT_OFFSET(struct ldif_record, mail),
+		  LDIF_ATTR_ADDRESS },
+		{ "displayName",
+		  G_STRUCT_OFFSET(struct ldif_record, display_name),
+		  LDIF_ATTR_TEXT },
+		{ "preferredLanguage",
+		  G_STRUCT_OFFSET(struct ldif_record, language),
+		  LDIF_ATTR_TRIM },
+		{ "deputyTemplate",
+		  G_STRUCT_OFFSET(struct ldif_record, template_name),
+		  LDIF_ATTR_TRIM },
+		{ "deputyNotice", G_STRUCT_OFFSET(struct ldif_record, notice),
+		  LDIF_ATTR_TRIM },
+		{ "deputyAbsence",
+		  G_STRUCT_OFFSET(struct ldif_record, absences),
+		  LDIF_ATTR_TEXT },
+		{ "deputyDelegate",
+		  G_STRUCT_OFFSET(struct ldif_record, delegates),
+		  LDIF_ATTR_TRIM },
+		{ "secretary",
+		  G_STRUCT_OFFSET(struct ldif_record, secretaries),
+		  LDIF_ATTR_TRIM },
+		{ "manager", G_STRUCT_OFFSET(struct ldif_record, managers),
+		  LDIF_ATTR_TRIM },
+	};
+	const char *const *alias;
+	GPtrArray *array;
+	size_t	i;
+	int	is_alias;
+
+	/*
+	 * An alias attribute may also be a known one (mail, say): the
+	 * value then goes to both lists.
+	 */
+	is_alias = 0;
+	for (alias = lo->alias_attributes; alias != NULL && *alias != NULL;
+	     alias++)
+		if (g_ascii_strcasecmp(*alias, name) == 0)
+			is_alias = 1;
+	if (is_alias) {
+		GPtrArray *tmp = g_ptr_array_new_with_free_func(g_free);
+
+		if (dir_ldif_add_value(lo, line, name, value, LDIF_ATTR_ADDRESS,
+				       tmp, error_r) < 0) {
+			g_ptr_array_free(tmp, TRUE);
+			return -1;
+		}
+		if (rec->addresses->len >= DIR_VALUES_MAX) {
+			g_ptr_array_free(tmp, TRUE);
+			return dir_ldif_fail(lo, line, error_r,
+			    "more than %d addresses",
+			    DIR_VALUES_MAX);
+		}
+		dir_ldif_add_address(rec->addresses, g_ptr_array_index(tmp, 0));
+		g_ptr_array_free(tmp, TRUE);
+	}
+	for (i = 0; i < G_N_ELEMENTS(known); i++) {
+		if (g_ascii_strcasecmp(known[i].name, name) != 0)
+			continue;
+		array = G_STRUCT_MEMBER(GPtrArray *, rec, known[i].offset);
+		return dir_ldif_add_value(lo, line, known[i].name, value,
+					  known[i].kind, array, error_r);
+	}
+	return 0;
+}
+
+/* dir_ldif_store - turn a complete record into an indexed entry */
+static int
+dir_ldif_store(struct ldif_loader *lo, struct ldif_record *rec, char **error_r)
+{
+	struct ldif_dir *ld = lo->ld;
+	struct dir_entry *entry, *other;
+	GPtrArray *addresses;
+	char   *ndn;
+	guint	i;
+
+	if (rec->notice->len > 0) {
+		const char *text = g_ptr_array_index(rec->notice, 0);
+		enum dir_notice notice;
+
+		if (dir_notice_parse(text, &notice) < 0)
+			return dir_ldif_fail(lo, rec->dn_line, error_r,
+			    "entry %s: unknown deputyNotice '%s'",
+			    rec->dn, text);
+	}
+	ndn = dir_dn_normalize(rec->dn);
+	if ((other = g_hash_table_lookup(ld->by_dn, ndn)) != NULL) {
+		g_free(ndn);
+		return dir_ldif_fail(lo, rec->dn_line, error_r,
+		    "entry %s appears twice", rec->dn);
+	}
+
+	/* mail values first, then aliases, without duplicates */
+	addresses = g_ptr_array_new_with_free_func(g_free);
+	for (i = 0; i < rec->mail->len; i++)
+		dir_ldif_add_address(addresses,
+		    g_ptr_array_index(rec->mail, i));
+	for (i = 0; i < rec->addresses->len; i++)
+		dir_ldif_add_address(addresses,
+				     g_ptr_array_index(rec->addresses, i));
+	for (i = 0; i < addresses->len; i++) {
+		other = g_hash_table_lookup(ld->by_address,
+					    g_ptr_array_index(addresses, i));
+		if (other != NULL) {
+			dir_ldif_fail(lo, rec->dn_line, error_r,
+			    "address %s of entry %s belongs to %s too",
+			    (char *)g_ptr_array_index(addresses, i),
+			    rec->dn, other->dn);
+			g_ptr_array_free(addresses, TRUE);
+			g_free(ndn);
+			return -1;
+		}
+	}
+
+	entry = g_new0(struct dir_entry, 1);
+	entry->dn = rec->dn;
+	rec->dn = NULL;
+	entry->mail = dir_ldif_first_or_null(rec->mail);
+	entry->display_name = dir_ldif_first_or_null(rec->display_name);
+	entry->language = dir_ldif_first_or_null(rec->language);
+	entry->template_name = dir_ldif_first_or_null(rec->template_name);
+	entry->notice = DIR_NOTICE_DEFAULT;
+	if (rec->notice->len > 0)
+		(void)dir_notice_parse(g_ptr_array_index(rec->notice, 0),
+				       &entry->notice);
+	dir_ldif_take(&entry->addresses, &addresses);
+	dir_ldif_take(&entry->absences, &rec->absences);
+	dir_ldif_take(&entry->delegates, &rec->delegates);
+	dir_ldif_take(&entry->secretaries, &rec->secretaries);
+	dir_ldif_take(&entry->managers, &rec->managers);
+
+	g_ptr_array_add(ld->entries, entry);
+	g_hash_table_insert(ld->by_dn, ndn, entry);
+	for (i = 0; i < entry->addresses.count; i++)
+		g_hash_table_insert(ld->by_address,
+				    g_strdup(entry->addresses.values[i]),
+				    entry);
+	return 0;
+}
+
+/*
+ * dir_ldif_base64_ok - whether the rest of a "name:: value" line decodes
+ *
+ * Checked here because libldap's decoder complains on stderr, and deputy
+ * keeps stderr silent. Trailing blanks are cut off in place; '\r' marks
+ * where ldif_getline() joined folded lines and is skipped.
+ */
+static int
+dir_ldif_base64_ok(char *value)
+{
+	size_t	len, count, pad;
+	char   *p;
+
+	len = strlen(value);
+	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
+		value[--len] = '\0';
+	while (*value == ' ')
+		value++;
+	count = pad = 0;
+	for (p = value; *p != '\0'; p++) {
+		if (*p == '\r')
+			continue;
+		if (*p == '=') {
+			pad++;
+		} else if (pad > 0 || !(g_ascii_isalnum(*p) || *p == '+'
+					  || *p == '/')) {
+			return 0;
+		}
+		count++;
+	}
+	return count > 0 && count % 4 == 0 && pad <= 2;
+}
+
+/* dir_ldif_parse_record - one record from ldif_read_record() */
+static int
+dir_ldif_parse_record(struct ldif_loader *lo, char *buf,
+		      unsigned long first_line, char **error_r)
+{
+	struct ldif_record rec;
+	struct berval type, value;
+	char   *copy, *next, *line, *colon;
+	unsigned long line_no, seen_lines, nlines;
+	size_t	seen_off;
+	int	freeval, expect_changetype, ret;
+
+	dir_ldif_record_init(&rec);
+	copy = g_strdup(buf);		/* ldif_getline() rewrites buf */
+	seen_off = 0;
+	seen_lines = 0;
+	nlines = 0;
+	expect_changetype = 0;
+	ret = 0;
+	next = buf;
+	while (ret == 0 && (line = ldif_getline(&next)) != NULL) {
+		seen_lines += dir_ldif_count_newlines(copy, seen_off,
+						      (size_t)(line - buf));
+		seen_off = (size_t)(line - buf);
+		line_no = first_line + seen_lines;
+
+		if (strcmp(line, "-") == 0) {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "unexpected \"-\" (modify records are not "
+			    "supported)");
+			break;
+		}
+		if ((colon = strchr(line, ':')) == NULL) {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "missing ':' after attribute name");
+			break;
+		}
+		if (colon[1] == '<') {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "URL values are not supported");
+			break;
+		}
+		if (colon[1] == ':' && !dir_ldif_base64_ok(colon + 2)) {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "bad base64 value");
+			break;
+		}
+		freeval = 0;
+		if (ldif_parse_line2(line, &type, &value, &freeval) < 0) {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "cannot parse line (bad base64 value?)");
+			break;
+		}
+		nlines++;
+		if (type.bv_len == 0) {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "empty attribute name");
+		} else if (rec.dn == NULL) {
+			if (lo->first_record && nlines == 1
+			    && g_ascii_strcasecmp(type.bv_val,
+						  "version") == 0) {
+				if (value.bv_len != 1 || value.bv_val[0] != '1')
+					ret = dir_ldif_fail(lo, line_no,
+					    error_r, "unsupported LDIF "
+					    "version");
+			} else if (g_ascii_strcasecmp(type.bv_val, "dn") != 0) {
+				ret = dir_ldif_fail(lo, line_no, error_r,
+				    "record does not start with \"dn:\"");
+			} else if (value.bv_len == 0
+				   || value.bv_len > DIR_DN_MAX
+				   || memchr(value.bv_val, '\0',
+					     value.bv_len) != NULL) {
+				ret = dir_ldif_fail(lo, line_no, error_r,
+				    "empty, overlong or binary DN");
+			} else {
+				rec.dn = g_strndup(value.bv_val, value.bv_len);
+				g_strstrip(rec.dn);
+				rec.dn_line = line_no;
+				expect_changetype = 1;
+			}
+		} else if (g_ascii_strcasecmp(type.bv_val, "dn") == 0) {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "second \"dn:\" in one record "
+			    "(missing blank line?)");
+		} else if (g_ascii_strcasecmp(type.bv_val, "control") == 0) {
+			ret = dir_ldif_fail(lo, line_no, error_r,
+			    "controls are not supported");
+		} else if (g_ascii_strcasecmp(type.bv_val,
+					      "changetype") == 0) {
+			char   *ct = g_strndup(value.bv_val, value.bv_len);
+
+			g_strstrip(ct);
+			if (!expect_changetype)
+				ret = dir_ldif_fail(lo, line_no, error_r,
+				    "\"changetype:\" must follow "
+				    "\"dn:\"");
+			else if (g_ascii_strcasecmp(ct, "add") != 0)
+				ret = dir_ldif_fail(lo, line_no, error_r,
+				    "changetype '%s' is not "
+				    "supported (only add)", ct);
+			g_free(ct);
+			expect_changetype = 0;
+		} else {
+			expect_changetype = 0;
+			if (strchr(type.bv_val, ';') == NULL)
+				ret = dir_ldif_attribute(lo, &rec, line_no,
+							 type.bv_val, &value,
+							 error_r);
+		}
+		if (freeval)
+			ber_memfree(value.bv_val);
+	}
+	if (ret == 0 && rec.dn != NULL)
+		ret = dir_ldif_store(lo, &rec, error_r);
+	/* a record of only "version: 1" is fine; other records have a dn */
+	g_free(copy);
+	dir_ldif_record_clear(&rec);
+	return ret;
+}
+
+/* dir_ldif_load - read all records of the file */
+static int
+dir_ldif_load(struct ldif_loader *lo, char **error_r)
+{
+	LDIFFP *fp;
+	unsigned long lno, first_line, lines;
+	char   *buf;
+	int	buflen, rc = 0, ret;
+
+	if (dir_ldif_prescan(lo, error_r) < 0)
+		return -1;
+	fp = ldif_open_mem((char *)lo->text, lo->size, "r");
+	if (fp == NULL)
+		return dir_ldif_fail(lo, 0, error_r, "cannot open for reading");
+	buf = NULL;
+	buflen = 0;
+	lno = 0;
+	ret = 0;
+	lo->first_record = 1;
+	for (;;) {
+		/*
+		 * A record that is only a digit line (a slapcat index) comes
+		 * back as "found" with nothing copied: clear the buffer so
+		 * that the previous record is not seen twice.
+		 */
+		if (buf != NULL)
+			buf[0] = '\0';
+		if (ret != 0
+		    || (rc = ldif_read_record(fp, &lno, &buf, &buflen)) <= 0)
+			break;
+		if (buf == NULL || buf[0] == '\0')
+			continue;
+		/*
+		 * lno is now the line that ended the record: a blank line,
+		 * or the record's own last line at the end of the file.
+		 */
+		lines = dir_ldif_count_newlines(buf, 0, strlen(buf));
+		first_line = lno - lines
+		    + (dir_ldif_line_is_blank(lo, lno) ? 0 : 1);
+		if (first_line == 0 || first_line > lno)
+			first_line = 1;
+		ret = dir_ldif_parse_record(lo, buf, first_line, error_r);
+		lo->first_record = 0;
+	}
+	if (ret == 0 && rc < 0)
+		ret = dir_ldif_fail(lo, lno, error_r, "read error");
+	ber_memfree(buf);
+	ldif_close(fp);
+	return ret;
+}
+
+/* dir_ldif_free - release the backend state */
+static void
+dir_ldif_free(struct ldif_dir *ld)
+{
+	guint	i;
+
+	if (ld == NULL)
+		return;
+	g_hash_table_destroy(ld->by_address);
+	g_hash_table_destroy(ld->by_dn);
+	for (i = 0; i < ld->entries->len; i++) {
+		struct dir_entry *entry = g_ptr_array_index(ld->entries, i);
+
+		dir_entry_free(&entry);
+	}
+	g_ptr_array_free(ld->entries, TRUE);
+	g_free(ld);
+}
+
+/* dir_ldif_open - load the file named in the settings */
+static int
+dir_ldif_open(const struct dir_settings *set, struct dir **dir_r,
+	      char **error_r)
+{
+	struct ldif_loader lo;
+	struct ldif_dir *ld;
+	char   *text;
+	size_t	size;
+
+	if (set->ldif_file == NULL || *set->ldif_file == '\0') {
+		*error_r = g_strdup("directory backend ldif: no ldif_file set");
+		return -1;
+	}
+	if (dir_ldif_read_file(set->ldif_file, &text, &size, error_r) < 0)
+		return -1;
+	ld = g_new0(struct ldif_dir, 1);
+	ld->dir.ops = &dir_ldif_ops;
+	ld->entries = g_ptr_array_new();
+	ld->by_address = g_hash_table_new_full(g_str_hash, g_str_equal,
+					       g_free, NULL);
+	ld->by_dn = g_hash_table_new_full(g_str_hash, g_str_equal,
+					  g_free, NULL);
+	memset(&lo, 0, sizeof(lo));
+	lo.path = set->ldif_file;
+	lo.alias_attributes = set->alias_attributes;
+	lo.ld = ld;
+	lo.text = text;
+	lo.size = size;
+	lo.cursor_line = 1;
+	lo.cursor_off = 0;
+	if (dir_ldif_load(&lo, error_r) < 0) {
+		g_free(text);
+		dir_ldif_free(ld);
+		return -1;
+	}
+	g_free(text);
+	*dir_r = &ld->dir;
+	return 0;
+}
+
+/* dir_ldif_lookup - entry by mail or alias address */
+static int
+dir_ldif_lookup(struct dir *dir, const char *address,
+		struct dir_entry **entry_r, char **error_r)
+{
+	struct ldif_dir *ld = (struct ldif_dir *)dir;
+	struct dir_entry *entry;
+	char   *key;
+
+	key = g_ascii_strdown(address, -1);
+	g_strstrip(key);
+	entry = g_hash_table_lookup(ld->by_address, key);
+	g_free(key);
+	if (entry == NULL)
+		return 0;
+	*entry_r = dir_entry_dup(entry);
+	return 1;
+}
+
+/* dir_ldif_lookup_dn - entry by DN */
+static int
+dir_ldif_lookup_dn(struct dir *dir, const char *dn, struct dir_entry **entry_r,
+		   char **error_r)
+{
+	struct ldif_dir *ld = (struct ldif_dir *)dir;
+	struct dir_entry *entry;
+	char   *key;
+
+	key = dir_dn_normalize(dn);
+	entry = g_hash_table_lookup(ld->by_dn, key);
+	g_free(key);
+	if (entry == NULL)
+		return 0;
+	*entry_r = dir_entry_dup(entry);
+	return 1;
+}
+
+/* dir_ldif_close - release the backend */
+static void
+dir_ldif_close(struct dir *dir)
+{
+	dir_ldif_free((struct ldif_dir *)dir);
+}
+
+const struct dir_ops dir_ldif_ops = {
+	.name = "ldif",
+	.open = dir_ldif_open,
+	.lookup = dir_ldif_lookup,
+	.lookup_dn = dir_ldif_lookup_dn,
+	.close = dir_ldif_close,
+};

@@ -1,0 +1,549 @@
+/*
+ * NAME
+ *	conf - read and validate deputy.conf
+ * SUMMARY
+ *	A thin layer over libconfuse: the option tables, validators that
+ *	name the offending line, and a copy of the result into a plain
+ *	struct so that nothing else sees libconfuse.
+ * DIAGNOSTICS
+ *	See conf.h.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <strings.h>
+#include <syslog.h>
+#include <unistd.h>
+
+#include <confuse.h>
+#include <glib.h>
+
+#include "conf.h"
+
+#ifndef SYSCONFDIR
+#define SYSCONFDIR "/etc"
+#endif
+#ifndef LOCALSTATEDIR
+#define LOCALSTATEDIR "/var"
+#endif
+#ifndef PKGDATADIR
+#define PKGDATADIR "/usr/share/deputy"
+#endif
+#ifndef DEFAULT_SENDMAIL
+#define DEFAULT_SENDMAIL "/usr/sbin/sendmail"
+#endif
+
+#define CONF_DEFAULT_PATH SYSCONFDIR "/deputy/deputy.conf"
+
+static cfg_opt_t directory_opts[] = {
+	CFG_STR("backend", "ldif", CFGF_NONE),
+	CFG_STR("ldif_file", SYSCONFDIR "/deputy/directory.ldif", CFGF_NONE),
+	CFG_STR_LIST("alias_attributes", "{mailAlternateAddress,mailLocalAddress}",
+		     CFGF_NONE),
+	CFG_INT("max_delegates", 10, CFGF_NONE),
+	CFG_INT("max_delegate_depth", 3, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t policy_opts[] = {
+	CFG_STR("notice", "authenticated", CFGF_NONE),
+	CFG_STR_LIST("internal_domains", "{}", CFGF_NONE),
+	CFG_INT("notice_period_days", 7, CFGF_NONE),
+	CFG_BOOL("forward_bulk", cfg_false, CFGF_NONE),
+	CFG_STR_LIST("system_senders", "{}", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t delivery_opts[] = {
+	CFG_STR("maildir", LOCALSTATEDIR "/mail/%d/%l/Maildir", CFGF_NONE),
+	CFG_STR("spool_dir", LOCALSTATEDIR "/spool/deputy", CFGF_NONE),
+	CFG_INT("deadline", 300, CFGF_NONE),
+	CFG_INT("max_received", 25, CFGF_NONE),
+	CFG_STR("loop_header", "X-Deputy-Loop", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t submission_opts[] = {
+	CFG_STR("sendmail", DEFAULT_SENDMAIL, CFGF_NONE),
+	CFG_INT("timeout", 60, CFGF_NONE),
+	CFG_STR("hostname", NULL, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t state_opts[] = {
+	CFG_STR("path", LOCALSTATEDIR "/lib/deputy/state.lmdb", CFGF_NONE),
+	CFG_INT("map_size_mb", 64, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t spam_opts[] = {
+	CFG_FLOAT("notice_threshold", 1.0, CFGF_NONE),
+	CFG_FLOAT("forward_threshold", 5.0, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t auth_opts[] = {
+	CFG_STR_LIST("trusted_authserv_ids", "{}", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t templates_opts[] = {
+	CFG_STR("dir", PKGDATADIR "/templates", CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t log_opts[] = {
+	CFG_STR("ident", "deputy", CFGF_NONE),
+	CFG_STR("facility", "mail", CFGF_NONE),
+	CFG_STR("file", NULL, CFGF_NONE),
+	CFG_END()
+};
+
+static cfg_opt_t top_opts[] = {
+	CFG_SEC("directory", directory_opts, CFGF_NONE),
+	CFG_SEC("policy", policy_opts, CFGF_NONE),
+	CFG_SEC("delivery", delivery_opts, CFGF_NONE),
+	CFG_SEC("submission", submission_opts, CFGF_NONE),
+	CFG_SEC("state", state_opts, CFGF_NONE),
+	CFG_SEC("spam", spam_opts, CFGF_NONE),
+	CFG_SEC("auth", auth_opts, CFGF_NONE),
+	CFG_SEC("templates", templates_opts, CFGF_NONE),
+	CFG_SEC("log", log_opts, CFGF_NONE),
+	CFG_END()
+};
+
+static const struct {
+	const char *name;
+	int facility;
+} conf_facilities[] = {
+	{ "mail", LOG_MAIL }, { "daemon", LOG_DAEMON }, { "user", LOG_USER },
+	{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+	{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+	{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+	{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+};
+
+/* The first error libconfuse reports, with file and line. */
+struct conf_error {
+	char *text;
+};
+
+static struct conf_error *conf_current_error;
+static cfg_t *conf_current_top;		/* for sections' file and line */
+
+/* conf_errfunc - keep the first libconfuse message, prefixed FILE:LINE */
+static void
+conf_errfunc(cfg_t *cfg, const char *fmt, va_list ap)
+{
+	const char *file;
+	char *msg;
+	int line;
+
+	if (conf_current_error == NULL || conf_current_error->text != NULL)
+		return;
+	msg = g_strdup_vprintf(fmt, ap);
+	/* A section knows its line but not its file: take the file from
+	 * the top-level tree being parsed. */
+	file = cfg != NULL && cfg->filename != NULL ? cfg->filename :
+	    conf_current_top != NULL ? conf_current_top->filename : NULL;
+	line = cfg != NULL ? cfg->line : 0;
+	if (file != NULL && line > 0)
+		conf_current_error->text = g_strdup_printf("%s:%d: %s",
+		    file, line, msg);
+	else if (file != NULL)
+		conf_current_error->text = g_strdup_printf("%s: %s", file, msg);
+	else
+		conf_current_error->text = g_strdup(msg);
+	g_free(msg);
+}
+
+/* conf_check_int - validator: integer option within [lo, hi] */
+static int
+conf_check_range(cfg_t *cfg, cfg_opt_t *opt, long lo, long hi)
+{
+	long v = cfg_opt_getnint(opt, 0);
+
+	if (v < lo || v > hi) {
+		cfg_error(cfg, "%s = %ld is out of range (%ld..%ld)",
+		    opt->name, v, lo, hi);
+		return -1;
+	}
+	return 0;
+}
+
+/* conf_check_choice - validator: string option is one of CHOICES */
+static int
+conf_check_choice(cfg_t *cfg, cfg_opt_t *opt, const char *const *choices)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	GString *all;
+
+	for (const char *const *c = choices; *c != NULL; c++)
+		if (v != NULL && strcmp(v, *c) == 0)
+			return 0;
+	all = g_string_new(NULL);
+	for (const char *const *c = choices; *c != NULL; c++)
+		g_string_append_printf(all, "%s%s", c == choices ? "" : ", ", *c);
+	cfg_error(cfg, "%s = \"%s\" is not one of: %s", opt->name,
+	    v ? v : "", all->str);
+	g_string_free(all, TRUE);
+	return -1;
+}
+
+/* conf_check_notice - validator for policy.notice */
+static int
+conf_check_notice(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = {
+		"none", "authenticated", "internal", NULL
+	};
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_backend - validator for directory.backend */
+static int
+conf_check_backend(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = { "ldif", NULL };
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_facility - validator for log.facility */
+static int
+conf_check_facility(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	for (size_t i = 0; i < G_N_ELEMENTS(conf_facilities); i++)
+		if (v != NULL && strcasecmp(v, conf_facilities[i].name) == 0)
+			return 0;
+	cfg_error(cfg, "facility = \"%s\" is not a syslog facility (mail, "
+	    "daemon, user, local0..local7)", v ? v : "");
+	return -1;
+}
+
+/* conf_check_threshold - validator for spam thresholds */
+static int
+conf_check_threshold(cfg_t *cfg, cfg_opt_t *opt)
+{
+	double v = cfg_opt_getnfloat(opt, 0);
+
+	if (v < -100.0 || v > 1000.0) {
+		cfg_error(cfg, "%s = %g is out of range (-100..1000)",
+		    opt->name, v);
+		return -1;
+	}
+	return 0;
+}
+
+#define RANGE_VALIDATOR(fn, lo, hi) \
+	static int fn(cfg_t *cfg, cfg_opt_t *opt) \
+	{ return conf_check_range(cfg, opt, lo, hi); }
+
+RANGE_VALIDATOR(conf_check_max_delegates, 1, 100)
+RANGE_VALIDATOR(conf_check_depth, 0, 10)
+RANGE_VALIDATOR(conf_check_period, 1, 60)
+RANGE_VALIDATOR(conf_check_deadline, 5, 3600)
+RANGE_VALIDATOR(conf_check_received, 2, 500)
+RANGE_VALIDATOR(conf_check_timeout, 1, 3600)
+RANGE_VALIDATOR(conf_check_map_size, 1, 65536)
+
+/* conf_check_path - validator: an absolute path, no control characters */
+static int
+conf_check_path(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL)
+		return 0;
+	if (v[0] != '/') {
+		cfg_error(cfg, "%s = \"%s\" must be an absolute path",
+		    opt->name, v);
+		return -1;
+	}
+	for (const char *p = v; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20) {
+			cfg_error(cfg, "%s holds a control character",
+			    opt->name);
+			return -1;
+		}
+	return 0;
+}
+
+/* conf_check_header - validator: a header field name (RFC 5322 ftext) */
+static int
+conf_check_header(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL || *v == '\0' || strlen(v) > 64)
+		goto bad;
+	for (const char *p = v; *p != '\0'; p++)
+		if (*p <= 32 || *p >= 127 || *p == ':')
+			goto bad;
+	return 0;
+bad:
+	cfg_error(cfg, "%s = \"%s\" is not a header field name", opt->name,
+	    v ? v : "");
+	return -1;
+}
+
+static const struct {
+	const char *name;
+	cfg_validate_callback_t fn;
+} conf_validators[] = {
+	{ "directory|backend", conf_check_backend },
+	{ "directory|ldif_file", conf_check_path },
+	{ "directory|max_delegates", conf_check_max_delegates },
+	{ "directory|max_delegate_depth", conf_check_depth },
+	{ "policy|notice", conf_check_notice },
+	{ "policy|notice_period_days", conf_check_period },
+	{ "delivery|maildir", conf_check_path },
+	{ "delivery|spool_dir", conf_check_path },
+	{ "delivery|deadline", conf_check_deadline },
+	{ "delivery|max_received", conf_check_received },
+	{ "delivery|loop_header", conf_check_header },
+	{ "submission|sendmail", conf_check_path },
+	{ "submission|timeout", conf_check_timeout },
+	{ "state|path", conf_check_path },
+	{ "state|map_size_mb", conf_check_map_size },
+	{ "spam|notice_threshold", conf_check_threshold },
+	{ "spam|forward_threshold", conf_check_threshold },
+	{ "templates|dir", conf_check_path },
+	{ "log|facility", conf_check_facility },
+	{ "log|file", conf_check_path },
+};
+
+/* conf_strv - copy a libconfuse string list, optionally lowercased */
+static char **
+conf_strv(cfg_t *sec, const char *name, int lower)
+{
+	unsigned int n = cfg_size(sec, name);
+	char **v = g_new0(char *, n + 1);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *s = cfg_getnstr(sec, name, i);
+
+		v[i] = lower ? g_ascii_strdown(s, -1) : g_strdup(s);
+	}
+	return v;
+}
+
+/* conf_hostname - the configured host name, else the system's */
+static char *
+conf_hostname(const char *configured)
+{
+	char buf[256];
+
+	if (configured != NULL && *configured != '\0')
+		return g_strdup(configured);
+	if (gethostname(buf, sizeof(buf)) != 0)
+		return g_strdup("localhost");
+	buf[sizeof(buf) - 1] = '\0';
+	return g_strdup(buf);
+}
+
+/* conf_copy - turn a parsed tree into struct deputy_conf */
+static struct deputy_conf *
+conf_copy(cfg_t *cfg)
+{
+	struct deputy_conf *c = g_new0(struct deputy_conf, 1);
+	cfg_t *s;
+	const char *v;
+
+	s = cfg_getsec(cfg, "directory");
+	c->dir_backend = g_strdup(cfg_getstr(s, "backend"));
+	c->dir_ldif_file = g_strdup(cfg_getstr(s, "ldif_file"));
+	c->alias_attributes = conf_strv(s, "alias_attributes", 0);
+	c->max_delegates = (unsigned int)cfg_getint(s, "max_delegates");
+	c->max_delegate_depth = (unsigned int)cfg_getint(s, "max_delegate_depth");
+
+	s = cfg_getsec(cfg, "policy");
+	(void)dir_notice_parse(cfg_getstr(s, "notice"), &c->default_notice);
+	c->internal_domains = conf_strv(s, "internal_domains", 1);
+	c->notice_period_days = (unsigned int)cfg_getint(s, "notice_period_days");
+	c->forward_bulk = cfg_getbool(s, "forward_bulk") ? 1 : 0;
+	c->system_senders = conf_strv(s, "system_senders", 1);
+
+	s = cfg_getsec(cfg, "delivery");
+	c->maildir = g_strdup(cfg_getstr(s, "maildir"));
+	c->spool_dir = g_strdup(cfg_getstr(s, "spool_dir"));
+	c->deadline = (unsigned int)cfg_getint(s, "deadline");
+	c->max_received = (unsigned int)cfg_getint(s, "max_received");
+	c->loop_header = g_strdup(cfg_getstr(s, "loop_header"));
+
+	s = cfg_getsec(cfg, "submission");
+	c->sendmail = g_strdup(cfg_getstr(s, "sendmail"));
+	c->submit_timeout = (unsigned int)cfg_getint(s, "timeout");
+	c->hostname = conf_hostname(cfg_getstr(s, "hostname"));
+
+	s = cfg_getsec(cfg, "state");
+	c->state_path = g_strdup(cfg_getstr(s, "path"));
+	c->state_map_size = (size_t)cfg_getint(s, "map_size_mb") << 20;
+
+	s = cfg_getsec(cfg, "spam");
+	c->notice_threshold = cfg_getfloat(s, "notice_threshold");
+	c->forward_threshold = cfg_getfloat(s, "forward_threshold");
+
+	s = cfg_getsec(cfg, "auth");
+	c->trusted_authserv_ids = conf_strv(s, "trusted_authserv_ids", 1);
+
+	s = cfg_getsec(cfg, "templates");
+	c->template_dir = g_strdup(cfg_getstr(s, "dir"));
+
+	s = cfg_getsec(cfg, "log");
+	c->log_ident = g_strdup(cfg_getstr(s, "ident"));
+	v = cfg_getstr(s, "facility");
+	c->log_facility = LOG_MAIL;
+	for (size_t i = 0; i < G_N_ELEMENTS(conf_facilities); i++)
+		if (strcasecmp(v, conf_facilities[i].name) == 0)
+			c->log_facility = conf_facilities[i].facility;
+	v = cfg_getstr(s, "file");
+	c->log_file = v != NULL && *v != '\0' ? g_strdup(v) : NULL;
+	return c;
+}
+
+/*
+ * conf_check_braces - libconfuse 3.3 accepts a section left open at the
+ * end of the file; find the unmatched '{' ourselves. Strings, comments
+ * (#, //, C style) are skipped.
+ */
+static int
+conf_check_braces(const char *file, char **error_r)
+{
+	char *text = NULL;
+	gsize len = 0;
+	int line = 1, depth = 0, open_line[64] = { 0 };
+
+	if (!g_file_get_contents(file, &text, &len, NULL))
+		return 0;	/* cfg_parse reports it */
+	for (gsize i = 0; i < len; i++) {
+		char c = text[i];
+
+		if (c == '\n') {
+			line++;
+		} else if (c == '#' || (c == '/' && i + 1 < len &&
+		    text[i + 1] == '/')) {
+			while (i + 1 < len && text[i + 1] != '\n')
+				i++;
+		} else if (c == '/' && i + 1 < len && text[i + 1] == '*') {
+			for (i += 2; i + 1 < len && !(text[i] == '*' &&
+			    text[i + 1] == '/'); i++)
+				if (text[i] == '\n')
+					line++;
+			i++;
+		} else if (c == '"' || c == '\'') {
+			for (i++; i < len && text[i] != c; i++) {
+				if (text[i] == '\\' && i + 1 < len)
+					i++;
+				if (text[i] == '\n')
+					line++;
+			}
+		} else if (c == '{') {
+			if (depth < (int)G_N_ELEMENTS(open_line))
+				open_line[depth] = line;
+			depth++;
+		} else if (c == '}') {
+			depth--;
+		}
+	}
+	g_free(text);
+	if (depth > 0) {
+		*error_r = g_strdup_printf("%s:%d: section is never closed "
+		    "(missing '}')", file,
+		    open_line[MIN(depth, (int)G_N_ELEMENTS(open_line)) - 1]);
+		return -1;
+	}
+	return 0;
+}
+
+/* conf_default_path - the file used when none is named */
+const char *
+conf_default_path(void)
+{
+	return CONF_DEFAULT_PATH;
+}
+
+/* conf_load - read PATH (NULL: the default path, absent is fine) */
+int
+conf_load(const char *path, struct deputy_conf **conf_r, char **error_r)
+{
+	struct conf_error err = { NULL };
+	const char *file = path != NULL ? path : CONF_DEFAULT_PATH;
+	cfg_t *cfg;
+	int rc;
+
+	*conf_r = NULL;
+	cfg = cfg_init(top_opts, CFGF_NONE);
+	if (cfg == NULL) {
+		*error_r = g_strdup("cannot initialise the configuration parser");
+		return -1;
+	}
+	cfg_set_error_function(cfg, conf_errfunc);
+	for (size_t i = 0; i < G_N_ELEMENTS(conf_validators); i++)
+		cfg_set_validate_func(cfg, conf_validators[i].name,
+		    conf_validators[i].fn);
+	conf_current_error = &err;
+	conf_current_top = cfg;
+
+	if (path == NULL && access(file, F_OK) != 0 && errno == ENOENT) {
+		/* No file at the default place: built-in defaults. */
+		rc = cfg_parse_buf(cfg, "");
+	} else {
+		rc = cfg_parse(cfg, file);
+	}
+	conf_current_error = NULL;
+	conf_current_top = NULL;
+	if (rc == CFG_FILE_ERROR) {
+		*error_r = g_strdup_printf("%s: %s", file, g_strerror(errno));
+		g_free(err.text);
+		cfg_free(cfg);
+		return -1;
+	}
+	if (rc != CFG_SUCCESS) {
+		*error_r = err.text != NULL ? err.text :
+		    g_strdup_printf("%s: syntax error", file);
+		cfg_free(cfg);
+		return -1;
+	}
+	g_free(err.text);
+	if (conf_check_braces(file, error_r) != 0) {
+		cfg_free(cfg);
+		return -1;
+	}
+	*conf_r = conf_copy(cfg);
+	cfg_free(cfg);
+	return 0;
+}
+
+/* conf_free - release; sets *conf to NULL */
+void
+conf_free(struct deputy_conf **conf)
+{
+	struct deputy_conf *c = *conf;
+
+	if (c == NULL)
+		return;
+	g_free(c->dir_backend);
+	g_free(c->dir_ldif_file);
+	g_strfreev(c->alias_attributes);
+	g_strfreev(c->internal_domains);
+	g_strfreev(c->system_senders);
+	g_free(c->maildir);
+	g_free(c->spool_dir);
+	g_free(c->loop_header);
+	g_free(c->sendmail);
+	g_free(c->hostname);
+	g_free(c->state_path);
+	g_free(c->template_dir);
+	g_free(c->log_ident);
+	g_free(c->log_file);
+	g_free(c);
+	*conf = NULL;
+}

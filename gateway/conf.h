@@ -1,0 +1,78 @@
+#ifndef DEPUTY_CONF_H
+#define DEPUTY_CONF_H
+
+/*
+ * NAME
+ *	conf - deputy.conf, read with libconfuse
+ * SUMMARY
+ *	Sections directory, policy, delivery, submission, state, spam,
+ *	auth, templates and log. Every key has a default that works with
+ *	the embedded parts (LDIF directory, Maildir, LMDB); doc/deputy.conf.5
+ *	documents each one.
+ * DIAGNOSTICS
+ *	conf_load() returns -1 and an error "FILE:LINE: message" for a bad
+ *	file, an unknown key or a value out of range. A missing file is an
+ *	error too, unless it is the default path and was not named
+ *	explicitly: then the built-in defaults apply.
+ */
+
+#include <stddef.h>
+#include "directory.h"
+
+struct deputy_conf {
+	/* directory */
+	char *dir_backend;
+	char *dir_ldif_file;
+	char **alias_attributes;	/* NULL-terminated */
+	unsigned int max_delegates;
+	unsigned int max_delegate_depth;
+
+	/* policy */
+	enum dir_notice default_notice;
+	char **internal_domains;	/* NULL-terminated, lowercased */
+	unsigned int notice_period_days;
+	int forward_bulk;
+	char **system_senders;		/* extra local parts, NULL-terminated */
+
+	/* delivery */
+	char *maildir;			/* path template: %u %l %d %% */
+	char *spool_dir;
+	unsigned int deadline;		/* seconds for the whole run */
+	unsigned int max_received;	/* hops before "loop" */
+	char *loop_header;
+
+	/* submission */
+	char *sendmail;
+	unsigned int submit_timeout;
+	char *hostname;			/* for Message-ID and Maildir names */
+
+	/* state */
+	char *state_path;
+	size_t state_map_size;
+
+	/* spam */
+	double notice_threshold;
+	double forward_threshold;
+
+	/* auth */
+	char **trusted_authserv_ids;	/* NULL-terminated */
+
+	/* templates */
+	char *template_dir;
+
+	/* log */
+	char *log_ident;
+	int log_facility;
+	char *log_file;			/* NULL: syslog */
+};
+
+/* conf_default_path - the file used when none is named */
+const char *conf_default_path(void);
+
+/* conf_load - read PATH (NULL: the default path, absent is fine) */
+int conf_load(const char *path, struct deputy_conf **conf_r, char **error_r);
+
+/* conf_free - release; sets *conf to NULL */
+void conf_free(struct deputy_conf **conf);
+
+#endif

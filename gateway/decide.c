@@ -1,0 +1,378 @@
+/*
+ * NAME
+ *	decide - the decision record for one (message, recipient)
+ * SUMMARY
+ *	Evaluates the notice gate rule by rule (all of them, so that
+ *	--explain can show every verdict; the first failure is the
+ *	reason) and the forwarding rules. Pure: no I/O, no clock, no
+ *	globals.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "decide.h"
+
+static const char *const decide_names[DR_COUNT] = {
+	[DR_NONE] = "none",
+	[DR_UNPARSEABLE] = "unparseable",
+	[DR_NOT_AWAY] = "not-away",
+	[DR_NULL_SENDER] = "null-sender",
+	[DR_SYSTEM_SENDER] = "system-sender",
+	[DR_SELF] = "self",
+	[DR_MULTIPLE_FROM] = "multiple-from",
+	[DR_AUTO_SUBMITTED] = "auto-submitted",
+	[DR_PRECEDENCE] = "precedence",
+	[DR_LIST_HEADER] = "list-header",
+	[DR_AUTO_RESPONSE_SUPPRESS] = "auto-response-suppress",
+	[DR_REPORT] = "report",
+	[DR_CHALLENGE] = "challenge",
+	[DR_NOT_ADDRESSED] = "not-addressed",
+	[DR_UNAUTHENTICATED] = "unauthenticated",
+	[DR_SPAM_UNKNOWN] = "spam-unknown",
+	[DR_SPAM_SCORE] = "spam-score",
+	[DR_POLICY_NONE] = "policy-none",
+	[DR_EXTERNAL] = "external",
+	[DR_DUPLICATE] = "duplicate",
+	[DR_RATE] = "rate",
+	[DR_LOOP] = "loop",
+	[DR_HOPS] = "hops",
+	[DR_BOUNCE] = "bounce",
+	[DR_AUTO_REPLY] = "auto-reply",
+	[DR_BULK] = "bulk",
+	[DR_NO_DELEGATE] = "no-delegate",
+};
+
+/* Local parts that never get a notice (DESIGN.md, rule system-sender). */
+static const char *const decide_system_exact[] = {
+	"mailer-daemon", "postmaster", "listserv", "majordomo", "noreply",
+	"no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
+	"nobody", "root", NULL
+};
+
+/* decide_reason_name - the stable code, e.g. "null-sender" */
+const char *
+decide_reason_name(enum decide_reason r)
+{
+	if ((int)r < 0 || r >= DR_COUNT || decide_names[r] == NULL)
+		return "unknown";
+	return decide_names[r];
+}
+
+/* decide_local_part - lowercased local part, without +detail */
+static char *
+decide_local_part(const char *address)
+{
+	const char *at = strrchr(address, '@');
+	char *lp = at != NULL ? g_strndup(address, (gsize)(at - address)) :
+	    g_strdup(address);
+	char *plus, *low;
+
+	if ((plus = strchr(lp, '+')) != NULL)
+		*plus = '\0';
+	low = g_ascii_strdown(lp, -1);
+	g_free(lp);
+	return low;
+}
+
+/* decide_is_system_sender - MAILER-DAEMON, postmaster, *-request, ... */
+int
+decide_is_system_sender(const char *address, const char *const *extra)
+{
+	char *lp = decide_local_part(address);
+	int hit = 0;
+
+	for (const char *const *p = decide_system_exact; *p && !hit; p++)
+		hit = strcmp(lp, *p) == 0;
+	for (const char *const *p = extra; p != NULL && *p && !hit; p++)
+		hit = g_ascii_strcasecmp(lp, *p) == 0;
+	if (!hit)
+		hit = g_str_has_suffix(lp, "-request") ||
+		    g_str_has_prefix(lp, "owner-") ||
+		    g_str_has_suffix(lp, "-owner") ||
+		    g_str_has_prefix(lp, "noreply") ||
+		    g_str_has_prefix(lp, "no-reply");
+	g_free(lp);
+	return hit;
+}
+
+/* decide_is_own - whether ADDRESS is the recipient or one of its addresses */
+static int
+decide_is_own(const struct decide_input *in, const char *address)
+{
+	if (address == NULL || *address == '\0')
+		return 0;
+	if (in->recipient != NULL &&
+	    g_ascii_strcasecmp(address, in->recipient) == 0)
+		return 1;
+	return in->entry != NULL && dir_entry_has_address(in->entry, address);
+}
+
+/* decide_domain - part after the last @, or "" */
+static const char *
+decide_domain(const char *address)
+{
+	const char *at = address != NULL ? strrchr(address, '@') : NULL;
+
+	return at != NULL ? at + 1 : "";
+}
+
+/* decide_is_internal - whether the sender's domain is one of ours */
+static int
+decide_is_internal(const struct decide_input *in)
+{
+	const char *d = decide_domain(in->sender);
+
+	if (in->internal_domains != NULL && in->internal_domains[0] != NULL) {
+		for (const char *const *p = in->internal_domains; *p; p++)
+			if (g_ascii_strcasecmp(d, *p) == 0)
+				return 1;
+		return 0;
+	}
+	return *d != '\0' &&
+	    g_ascii_strcasecmp(d, decide_domain(in->recipient)) == 0;
+}
+
+/* decide_rule - record one notice rule verdict */
+static void
+decide_rule(struct decision *d, enum decide_reason rule, int failed,
+	    const char *detail)
+{
+	struct decide_rule *r;
+
+	g_assert(d->rule_count < DECIDE_NOTICE_RULES);
+	r = &d->rules[d->rule_count++];
+	r->rule = rule;
+	r->failed = failed ? 1 : 0;
+	r->detail = failed ? detail : NULL;
+	if (failed && d->notice_reason == DR_NONE) {
+		d->notice_reason = rule;
+		d->notice_detail = detail;
+	}
+}
+
+/* decide_addressed - whether To/Cc/Resent-* name the recipient */
+static int
+decide_addressed(const struct decide_input *in)
+{
+	const struct dir_strings *r = &in->facts->recipients;
+
+	for (size_t i = 0; i < r->count; i++)
+		if (decide_is_own(in, r->values[i]))
+			return 1;
+	return 0;
+}
+
+/* decide_notice_policy - the user's notice setting, with the default */
+static enum dir_notice
+decide_notice_policy(const struct decide_input *in)
+{
+	if (in->entry != NULL && in->entry->notice != DIR_NOTICE_DEFAULT)
+		return in->entry->notice;
+	return in->default_notice;
+}
+
+/* decide_notice - evaluate every gate rule in order */
+static void
+decide_notice(const struct decide_input *in, struct decision *d)
+{
+	const struct facts *f = in->facts;
+	enum dir_notice policy = decide_notice_policy(in);
+	int null_sender = in->sender == NULL || *in->sender == '\0';
+
+	/* 1. envelope */
+	decide_rule(d, DR_NULL_SENDER, null_sender, "the envelope sender is <>");
+	decide_rule(d, DR_SYSTEM_SENDER, !null_sender &&
+	    decide_is_system_sender(in->sender, in->system_senders),
+	    "the envelope sender is a system or list address");
+	decide_rule(d, DR_SELF, !null_sender && decide_is_own(in, in->sender),
+	    "the envelope sender is the recipient");
+	decide_rule(d, DR_MULTIPLE_FROM, f->from.count != 1,
+	    f->from.count == 0 ? "no From address" : "more than one From address");
+
+	/* 2. automated or bulk */
+	decide_rule(d, DR_AUTO_SUBMITTED, f->auto_submitted != NULL ||
+	    f->autoreply_marker != NULL || f->automated_marker != NULL,
+	    f->auto_submitted != NULL ? "Auto-Submitted header" :
+	    f->autoreply_marker != NULL ? f->autoreply_marker :
+	    f->automated_marker);
+	decide_rule(d, DR_PRECEDENCE, f->precedence != NULL,
+	    "Precedence: bulk, list or junk");
+	decide_rule(d, DR_LIST_HEADER, f->list_header != NULL, f->list_header);
+	decide_rule(d, DR_AUTO_RESPONSE_SUPPRESS,
+	    f->auto_response_suppress != NULL,
+	    "X-Auto-Response-Suppress asks for no auto-reply");
+	decide_rule(d, DR_REPORT, f->report_type != NULL ||
+	    f->bounce_marker != NULL,
+	    f->report_type != NULL ? f->report_type : f->bounce_marker);
+	decide_rule(d, DR_CHALLENGE, f->challenge_marker != NULL,
+	    f->challenge_marker);
+
+	/* 3. addressing */
+	decide_rule(d, DR_NOT_ADDRESSED, !decide_addressed(in),
+	    "the recipient is not in To, Cc, Resent-To or Resent-Cc");
+
+	/* 4. trust */
+	decide_rule(d, DR_UNAUTHENTICATED, !f->authenticated,
+	    f->auth_detail != NULL ? f->auth_detail :
+	    "the envelope sender is not authenticated");
+	decide_rule(d, DR_SPAM_UNKNOWN, !f->spam_known, "no trusted spam score");
+	decide_rule(d, DR_SPAM_SCORE, f->spam_known &&
+	    f->spam_score > in->notice_threshold,
+	    "the spam score is above the notice threshold");
+
+	/* 5. policy */
+	decide_rule(d, DR_POLICY_NONE, policy == DIR_NOTICE_NONE,
+	    "the user wants no notices");
+	decide_rule(d, DR_EXTERNAL, policy == DIR_NOTICE_INTERNAL &&
+	    !decide_is_internal(in), "notices go to internal senders only");
+	decide_rule(d, DR_DUPLICATE, in->notice_recent,
+	    "a notice went to this sender within the period");
+	decide_rule(d, DR_RATE, in->rate_exceeded, "a notice rate cap is reached");
+
+	/* Preconditions outrank the rules as the reason. */
+	if (!f->parsed) {
+		d->notice_reason = DR_UNPARSEABLE;
+		d->notice_detail = "the message could not be parsed";
+	} else if (!in->away) {
+		d->notice_reason = DR_NOT_AWAY;
+		d->notice_detail = "the recipient is not away";
+	}
+}
+
+/* decide_strv_add - append a copy of S */
+static void
+decide_strv_add(struct dir_strings *list, const char *s)
+{
+	list->values = g_renew(char *, list->values, list->count + 2);
+	list->values[list->count++] = g_strdup(s);
+	list->values[list->count] = NULL;
+}
+
+/* decide_delivered_to - whether a Delivered-To field names ADDRESS */
+static int
+decide_delivered_to(const struct facts *f, const char *address)
+{
+	for (size_t i = 0; i < f->delivered_to.count; i++)
+		if (g_ascii_strcasecmp(f->delivered_to.values[i], address) == 0)
+			return 1;
+	return 0;
+}
+
+/* decide_forward_block - the first reason not to forward at all */
+static enum decide_reason
+decide_forward_block(const struct decide_input *in, const char **detail_r)
+{
+	const struct facts *f = in->facts;
+
+	*detail_r = NULL;
+	if (!f->parsed)
+		return DR_UNPARSEABLE;
+	if (!in->away)
+		return DR_NOT_AWAY;
+	for (size_t i = 0; i < f->loop_markers.count; i++)
+		if (decide_is_own(in, f->loop_markers.values[i])) {
+			*detail_r = "our loop marker names this recipient";
+			return DR_LOOP;
+		}
+	if (f->received_count >= in->max_received) {
+		*detail_r = "too many Received fields";
+		return DR_HOPS;
+	}
+	if (in->sender == NULL || *in->sender == '\0') {
+		*detail_r = "the envelope sender is <>";
+		return DR_BOUNCE;
+	}
+	if (f->bounce_marker != NULL) {
+		*detail_r = f->bounce_marker;
+		return DR_BOUNCE;
+	}
+	if (f->report_type != NULL) {
+		*detail_r = f->report_type;
+		return DR_REPORT;
+	}
+	if (f->auto_submitted != NULL &&
+	    (g_ascii_strncasecmp(f->auto_submitted, "auto-replied", 12) == 0 ||
+	    g_ascii_strncasecmp(f->auto_submitted, "auto-notified", 13) == 0)) {
+		*detail_r = "Auto-Submitted: auto-replied";
+		return DR_AUTO_REPLY;
+	}
+	if (f->autoreply_marker != NULL) {
+		*detail_r = f->autoreply_marker;
+		return DR_AUTO_REPLY;
+	}
+	if (f->challenge_marker != NULL) {
+		*detail_r = f->challenge_marker;
+		return DR_CHALLENGE;
+	}
+	if (f->spam_known && f->spam_score >= in->forward_threshold) {
+		*detail_r = "the spam score is above the forwarding threshold";
+		return DR_SPAM_SCORE;
+	}
+	if (!in->forward_bulk && (f->precedence != NULL ||
+	    f->list_header != NULL || f->auto_submitted != NULL ||
+	    f->automated_marker != NULL)) {
+		*detail_r = f->list_header != NULL ? f->list_header :
+		    f->precedence != NULL ? "Precedence header" :
+		    f->auto_submitted != NULL ? "Auto-Submitted header" :
+		    f->automated_marker;
+		return DR_BULK;
+	}
+	return DR_NONE;
+}
+
+/* decide_forward - whom to forward to, or why not */
+static void
+decide_forward(const struct decide_input *in, struct decision *d)
+{
+	const struct dir_strings *dl = in->delegates;
+
+	d->forward_reason = decide_forward_block(in, &d->forward_detail);
+	if (d->forward_reason != DR_NONE)
+		return;
+	for (size_t i = 0; dl != NULL && i < dl->count; i++) {
+		const char *a = dl->values[i];
+
+		if (decide_is_own(in, a)) {
+			char *s = g_strdup_printf("%s (the recipient itself)", a);
+
+			decide_strv_add(&d->forward_skipped, s);
+			g_free(s);
+		} else if (decide_delivered_to(in->facts, a)) {
+			char *s = g_strdup_printf("%s (Delivered-To names it)", a);
+
+			decide_strv_add(&d->forward_skipped, s);
+			g_free(s);
+		} else {
+			decide_strv_add(&d->forward_to, a);
+		}
+	}
+	if (d->forward_to.count == 0) {
+		d->forward_reason = DR_NO_DELEGATE;
+		d->forward_detail = d->forward_skipped.count > 0 ?
+		    "every delegate was skipped" : "no delegate is configured";
+	}
+}
+
+/* decide - fill OUT from IN; release OUT with decision_clear() */
+void
+decide(const struct decide_input *in, struct decision *out)
+{
+	memset(out, 0, sizeof(*out));
+	out->away = in->away;
+	out->away_until = in->away_until;
+	decide_notice(in, out);
+	decide_forward(in, out);
+}
+
+/* decision_clear - release what decide() allocated in D */
+void
+decision_clear(struct decision *d)
+{
+	g_strfreev(d->forward_to.values);
+	g_strfreev(d->forward_skipped.values);
+	memset(d, 0, sizeof(*d));
+}

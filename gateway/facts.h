@@ -1,0 +1,73 @@
+#ifndef DEPUTY_FACTS_H
+#define DEPUTY_FACTS_H
+
+/*
+ * NAME
+ *	facts - what deputy needs to know about one message
+ * SUMMARY
+ *	Parses a spooled message with GMime (headers only are held in
+ *	memory; bodies stay in the spool file) and extracts the facts that
+ *	decide() reads: addresses, automation markers, loop markers, and
+ *	(with the trust gate) authentication and spam verdicts.
+ * DIAGNOSTICS
+ *	facts_parse() never fails on the message's account: a message GMime
+ *	cannot parse yields facts with parsed = 0, which decide() turns
+ *	into "deliver, no forward, no notice". It returns -1 only when the
+ *	spool itself cannot be read.
+ * SECURITY
+ *	Every value comes from an untrusted sender. Strings kept here have
+ *	CR, LF and other control characters replaced, and are bounded.
+ */
+
+#include <stddef.h>
+#include <sys/types.h>
+#include "directory.h"
+
+/* Why a message looks machine-made; the first found wins. */
+struct facts {
+	int parsed;			/* GMime found a header block */
+	char *message_id;		/* without <>, or NULL */
+	char *subject;			/* decoded UTF-8, or NULL */
+	struct dir_strings from;	/* From: addr-specs, lowercased */
+	struct dir_strings recipients;	/* To, Cc, Resent-To, Resent-Cc */
+
+	char *auto_submitted;		/* value, unless absent or "no" */
+	char *precedence;		/* bulk, list or junk */
+	char *list_header;		/* name of the first list header */
+	char *auto_response_suppress;	/* value naming All or OOF */
+	char *report_type;		/* multipart/report report-type, or
+					 * the DSN/MDN/ARF part type found */
+	char *autoreply_marker;		/* why it looks like an auto-reply */
+	char *challenge_marker;		/* why it looks like a C/R challenge */
+	char *bounce_marker;		/* why it looks like a bounce */
+	char *automated_marker;		/* why it looks machine-sent */
+
+	struct dir_strings loop_markers;	/* values of our loop header */
+	struct dir_strings delivered_to;	/* Delivered-To values */
+	unsigned int received_count;
+
+	/* trust gate */
+	int authenticated;		/* envelope sender authenticated */
+	char *auth_detail;		/* why or why not */
+	int spam_known;			/* a trusted score was found */
+	double spam_score;
+};
+
+struct facts_settings {
+	const char *loop_header;
+};
+
+/* facts_parse - read the message at FD (rewound first) */
+int facts_parse(int fd, const struct facts_settings *set,
+		struct facts **facts_r, char **error_r);
+
+/* facts_free - release; sets *facts to NULL */
+void facts_free(struct facts **facts);
+
+/* facts_init - global GMime set-up, once per process */
+void facts_init(void);
+
+/* facts_sanitize - copy TEXT with control characters replaced, bounded */
+char *facts_sanitize(const char *text, size_t max);
+
+#endif

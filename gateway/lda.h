@@ -1,0 +1,40 @@
+#ifndef DEPUTY_LDA_H
+#define DEPUTY_LDA_H
+
+/*
+ * NAME
+ *	lda - one run of the delivery agent: spool, parse, look up, decide, act
+ * SUMMARY
+ *	lda_run() does everything deputy-lda does for one message and its
+ *	recipients, and reports success or a temporary failure; main.c
+ *	maps that to the exit status and nothing else does.
+ *	With explain set it prints the decision records to OUT and changes
+ *	nothing: no delivery, no forward, no state.
+ * DIAGNOSTICS
+ *	0: every recipient's copy is durably delivered and every due forward
+ *	was handed to sendmail. -1: try again later; *dsn_r is an enhanced
+ *	status code ("4.3.0") and *error_r says why. Nothing derived from
+ *	the message or the sender makes lda_run() fail.
+ */
+
+#include <stdio.h>
+#include <time.h>
+
+struct lda_options {
+	const char *config_path;	/* NULL: default, may be absent */
+	const char *sender;		/* envelope sender as given */
+	const char *orig_recipient;	/* -a, or NULL */
+	const char *client;		/* --client IP, or NULL */
+	const char *const *recipients;	/* NULL-terminated */
+	int explain;
+	FILE *explain_out;
+	int input_fd;			/* the message */
+	time_t now;			/* 0: the clock */
+	void (*arm_deadline)(unsigned int seconds);	/* or NULL */
+};
+
+/* lda_run - deliver one message; see DIAGNOSTICS */
+int lda_run(const struct lda_options *opt, const char **dsn_r,
+	    char **error_r);
+
+#endif

@@ -1,0 +1,225 @@
+/*
+ * NAME
+ *	maildir - durable delivery into a Maildir
+ * SUMMARY
+ *	The classic protocol (tmp/, then new/), with fsync of the file and
+ *	of new/ so that exit 0 means "on disk".
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "maildir.h"
+#include "spool.h"
+
+#define MAILDIR_BUF (64 * 1024)
+
+/* maildir_safe_part - whether PART may become one path component */
+static int
+maildir_safe_part(const char *part)
+{
+	if (*part == '\0' || *part == '.')
+		return 0;
+	for (const char *p = part; *p != '\0'; p++)
+		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
+			return 0;
+	return strstr(part, "..") == NULL;
+}
+
+/* maildir_path - expand TEMPLATE (%u address, %l local part, %d domain) */
+int
+maildir_path(const char *tmpl, const char *address, char **path_r,
+	     char **error_r)
+{
+	const char *at = strrchr(address, '@');
+	char *local = at ? g_strndup(address, (gsize)(at - address)) :
+	    g_strdup(address);
+	const char *domain = at ? at + 1 : "";
+	GString *out;
+	int ok = 1;
+
+	if (!maildir_safe_part(address) || !maildir_safe_part(local) ||
+	    (at != NULL && !maildir_safe_part(domain))) {
+		*error_r = g_strdup_printf("recipient \"%s\" cannot name a "
+		    "mailbox safely", address);
+		g_free(local);
+		return -1;
+	}
+	out = g_string_new(NULL);
+	for (const char *p = tmpl; *p != '\0'; p++) {
+		if (*p != '%') {
+			g_string_append_c(out, *p);
+			continue;
+		}
+		switch (*++p) {
+		case 'u': g_string_append(out, address); break;
+		case 'l': g_string_append(out, local); break;
+		case 'd': g_string_append(out, domain); break;
+		case '%': g_string_append_c(out, '%'); break;
+		default:
+			ok = 0;
+			break;
+		}
+		if (!ok || *p == '\0')
+			break;
+	}
+	g_free(local);
+	if (!ok) {
+		*error_r = g_strdup_printf("maildir template \"%s\": unknown "
+		    "%% sequence", tmpl);
+		g_string_free(out, TRUE);
+		return -1;
+	}
+	*path_r = g_string_free(out, FALSE);
+	return 0;
+}
+
+/* maildir_mkdirs - create DIR and its parents, mode 0700 */
+static int
+maildir_mkdirs(const char *dir, char **error_r)
+{
+	if (g_mkdir_with_parents(dir, 0700) != 0) {
+		*error_r = g_strdup_printf("mkdir %s: %s", dir,
+		    g_strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* maildir_fsync_dir - make a directory entry durable */
+static int
+maildir_fsync_dir(const char *dir, char **error_r)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0 || fsync(fd) != 0) {
+		*error_r = g_strdup_printf("fsync %s: %s", dir,
+		    g_strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* maildir_copy - copy all of IN (from offset 0) to OUT */
+static int
+maildir_copy(int in, int out, char **error_r)
+{
+	char *buf = g_malloc(MAILDIR_BUF);
+	off_t off = 0;
+
+	for (;;) {
+		ssize_t n = pread(in, buf, MAILDIR_BUF, off);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*error_r = g_strdup_printf("read spool: %s",
+			    g_strerror(errno));
+			break;
+		}
+		if (n == 0) {
+			g_free(buf);
+			return 0;
+		}
+		if (io_write_all(out, buf, (size_t)n) != 0) {
+			*error_r = g_strdup_printf("write: %s",
+			    g_strerror(errno));
+			break;
+		}
+		off += n;
+	}
+	g_free(buf);
+	return -1;
+}
+
+/* maildir_unique - a Maildir file name unique to this delivery */
+static char *
+maildir_unique(const char *hostname)
+{
+	static unsigned int seq;
+	struct timeval tv;
+	char *host = g_strdup(hostname);
+
+	for (char *p = host; *p != '\0'; p++)
+		if (*p == '/' || *p == ':' || (unsigned char)*p < 0x21)
+			*p = '_';
+	gettimeofday(&tv, NULL);
+	char *name = g_strdup_printf("%lld.M%06ldP%uQ%uR%08x.%s",
+	    (long long)tv.tv_sec, (long)tv.tv_usec, (unsigned int)getpid(),
+	    ++seq, g_random_int(), host);
+	g_free(host);
+	return name;
+}
+
+/* maildir_deliver - copy the message at FD into the Maildir DIR */
+int
+maildir_deliver(const char *dir, int fd, const char *hostname, char **file_r,
+		char **error_r)
+{
+	char *tmpdir = g_build_filename(dir, "tmp", NULL);
+	char *newdir = g_build_filename(dir, "new", NULL);
+	char *curdir = g_build_filename(dir, "cur", NULL);
+	char *name = maildir_unique(hostname);
+	char *tmp = g_build_filename(tmpdir, name, NULL);
+	char *final = g_build_filename(newdir, name, NULL);
+	int out = -1, rc = -1;
+
+	if (maildir_mkdirs(tmpdir, error_r) != 0 ||
+	    maildir_mkdirs(newdir, error_r) != 0 ||
+	    maildir_mkdirs(curdir, error_r) != 0)
+		goto done;
+	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+	    0600);
+	if (out < 0) {
+		*error_r = g_strdup_printf("create %s: %s", tmp,
+		    g_strerror(errno));
+		goto done;
+	}
+	if (maildir_copy(fd, out, error_r) != 0)
+		goto unlink_tmp;
+	if (fsync(out) != 0 || close(out) != 0) {
+		*error_r = g_strdup_printf("fsync %s: %s", tmp,
+		    g_strerror(errno));
+		out = -1;
+		goto unlink_tmp;
+	}
+	out = -1;
+	if (link(tmp, final) != 0) {
+		*error_r = g_strdup_printf("link %s: %s", final,
+		    g_strerror(errno));
+		goto unlink_tmp;
+	}
+	(void)unlink(tmp);
+	if (maildir_fsync_dir(newdir, error_r) != 0) {
+		/* Not known to be durable: take it back, the MTA retries. */
+		(void)unlink(final);
+		goto done;
+	}
+	*file_r = final;
+	final = NULL;
+	rc = 0;
+	goto done;
+unlink_tmp:
+	if (out >= 0)
+		close(out);
+	(void)unlink(tmp);
+done:
+	g_free(tmpdir);
+	g_free(newdir);
+	g_free(curdir);
+	g_free(name);
+	g_free(tmp);
+	g_free(final);
+	return rc;
+}

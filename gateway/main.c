@@ -1,0 +1,154 @@
+/*
+ * NAME
+ *	deputy-lda - delivery agent that replaces auto-replies
+ * SYNOPSIS
+ *	deputy-lda [-c deputy.conf] -f SENDER [-a ORIGINAL_RCPT]
+ *		[--client IP] [--explain] -- RECIPIENT...
+ * DESCRIPTION
+ *	Reads one message on standard input, delivers it to each
+ *	recipient's Maildir, forwards it to the delegates of away
+ *	recipients, and sends a notice to the sender only when every rule
+ *	of the notice gate passes. See deputy-lda(8).
+ * DIAGNOSTICS
+ *	This file alone maps outcomes to exit statuses: 0 when every copy
+ *	is durably handed on, 75 (EX_TEMPFAIL) for everything else, with
+ *	one line on stderr that starts with an enhanced status code. No
+ *	other status is ever returned: an MTA turns those into bounces.
+ * SECURITY
+ *	Refuses to run as root. Runs children with execve, never a shell.
+ */
+
+#include "config.h"
+
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "lda.h"
+#include "submit.h"
+
+/* main_tempfail - say why on stderr and exit 75 */
+static void __attribute__((noreturn))
+main_tempfail(const char *dsn, const char *why)
+{
+	fprintf(stderr, "%s deputy-lda: %s\n", dsn, why);
+	fflush(stderr);
+	_exit(EX_TEMPFAIL);
+}
+
+/* main_on_signal - a deadline or a termination request: try again later */
+static void
+main_on_signal(int sig)
+{
+	static const char alarm_msg[] =
+	    "4.4.7 deputy-lda: internal deadline reached\n";
+	static const char term_msg[] =
+	    "4.3.0 deputy-lda: terminated by a signal\n";
+	const char *m = sig == SIGALRM ? alarm_msg : term_msg;
+	size_t n = sig == SIGALRM ? sizeof(alarm_msg) - 1 : sizeof(term_msg) - 1;
+
+	submit_abort();
+	if (write(2, m, n) < 0) {
+		/* nothing more can be done */
+	}
+	_exit(EX_TEMPFAIL);
+}
+
+/* main_arm_deadline - the whole run must end within SECONDS */
+static void
+main_arm_deadline(unsigned int seconds)
+{
+	alarm(seconds);
+}
+
+/* main_usage - a usage error is the MTA configuration's: try again */
+static void __attribute__((noreturn))
+main_usage(const char *why)
+{
+	char *msg = g_strdup_printf("%s; usage: deputy-lda [-c deputy.conf] "
+	    "-f SENDER [-a ORIGINAL_RCPT] [--client IP] [--explain] -- "
+	    "RECIPIENT...", why);
+
+	main_tempfail("4.3.5", msg);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "from", required_argument, NULL, 'f' },
+		{ "original-recipient", required_argument, NULL, 'a' },
+		{ "client", required_argument, NULL, 'C' },
+		{ "explain", no_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct lda_options opt;
+	struct sigaction sa;
+	const char *dsn = "4.3.0";
+	char *error = NULL;
+	int ch, have_sender = 0;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = main_on_signal;
+	sigemptyset(&sa.sa_mask);
+	(void)sigaction(SIGALRM, &sa, NULL);
+	(void)sigaction(SIGTERM, &sa, NULL);
+	(void)sigaction(SIGHUP, &sa, NULL);
+	(void)sigaction(SIGINT, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	alarm(600);	/* until the configured deadline is known */
+
+	memset(&opt, 0, sizeof(opt));
+	opt.input_fd = 0;
+	opt.explain_out = stdout;
+	opt.arm_deadline = main_arm_deadline;
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "+c:f:a:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c': opt.config_path = optarg; break;
+		case 'f': opt.sender = optarg; have_sender = 1; break;
+		case 'a': opt.orig_recipient = optarg; break;
+		case 'C': opt.client = optarg; break;
+		case 'e': opt.explain = 1; break;
+		case 'h':
+			printf("usage: deputy-lda [-c deputy.conf] -f SENDER "
+			    "[-a ORIGINAL_RCPT] [--client IP] [--explain] -- "
+			    "RECIPIENT...\n");
+			return 0;
+		case 'V':
+			printf("deputy-lda %s\n", PACKAGE_VERSION);
+			return 0;
+		default: {
+			char *why = g_strdup_printf("unknown option or missing "
+			    "value: %s", argv[optind - 1]);
+
+			main_usage(why);
+		}
+		}
+	}
+	if (getuid() == 0 || geteuid() == 0)
+		main_tempfail("4.3.0", "refusing to run as root; run as the "
+		    "deputy user (Postfix pipe: user=deputy)");
+	if (!have_sender)
+		main_usage("-f SENDER is required");
+	if (optind >= argc)
+		main_usage("no recipient");
+	opt.recipients = (const char *const *)&argv[optind];
+
+	if (lda_run(&opt, &dsn, &error) != 0) {
+		fflush(stdout);
+		main_tempfail(dsn, error != NULL ? error : "temporary failure");
+	}
+	if (fflush(stdout) != 0)
+		main_tempfail("4.3.0", "cannot write the explanation");
+	return 0;
+}

@@ -1,0 +1,52 @@
+#ifndef DEPUTY_STATE_H
+#define DEPUTY_STATE_H
+
+/*
+ * NAME
+ *	state - what deputy must remember between deliveries (LMDB)
+ * SUMMARY
+ *	Retry progress: each action done for a (message, recipient) is
+ *	recorded before the next one starts, so a delivery retried after
+ *	exit 75 skips what already happened (no second mailbox copy, no
+ *	second forward). After a run that completes, its records are
+ *	removed: only an interrupted run leaves progress behind, and an
+ *	identical message delivered later is treated as new. Records older
+ *	than STATE_PROGRESS_TTL are ignored.
+ *	One LMDB file (MDB_NOSUBDIR); crash-safe; many readers, one writer.
+ * DIAGNOSTICS
+ *	-1 with *error_r on any LMDB failure; the caller exits 75.
+ */
+
+#include <stddef.h>
+#include <time.h>
+
+#define STATE_PROGRESS_TTL (7 * 24 * 3600)
+
+enum state_action {
+	STATE_DELIVERED,
+	STATE_FORWARDED,
+	STATE_NOTICED,
+};
+
+struct state;
+
+/* state_open - open (creating) the LMDB file at PATH */
+int state_open(const char *path, size_t map_size, int readonly,
+	       struct state **state_r, char **error_r);
+
+/* state_close - close; sets *state to NULL */
+void state_close(struct state **state);
+
+/* state_progress_get - 1 if ACTION is recorded for (DIGEST, RCPT), else 0 */
+int state_progress_get(struct state *st, const char *digest, const char *rcpt,
+		       enum state_action action, time_t now, char **error_r);
+
+/* state_progress_put - record ACTION for (DIGEST, RCPT), durably */
+int state_progress_put(struct state *st, const char *digest, const char *rcpt,
+		       enum state_action action, time_t now, char **error_r);
+
+/* state_progress_clear - forget all actions of (DIGEST, RCPT) */
+int state_progress_clear(struct state *st, const char *digest,
+			 const char *rcpt, char **error_r);
+
+#endif

@@ -1,0 +1,297 @@
+/*
+ * NAME
+ *	submit - hand a message to sendmail(1), no shell involved
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "submit.h"
+
+#define SUBMIT_BUF	(64 * 1024)
+#define SUBMIT_ERRMAX	512
+
+/* The child being fed, for submit_abort() from a signal handler. */
+static volatile sig_atomic_t submit_child_pid;
+
+/* submit_abort - kill a running child; async-signal-safe */
+void
+submit_abort(void)
+{
+	if (submit_child_pid > 0)
+		(void)kill((pid_t)submit_child_pid, SIGKILL);
+}
+
+/* submit_now_ms - monotonic milliseconds */
+static gint64
+submit_now_ms(void)
+{
+	return g_get_monotonic_time() / 1000;
+}
+
+/* submit_child - in the child: set up descriptors and exec */
+static void __attribute__((noreturn))
+submit_child(const struct submit_request *req, int in_fd, int err_fd)
+{
+	static char *const envp[] = {
+		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
+	};
+	GPtrArray *argv = g_ptr_array_new();
+	int devnull;
+	long maxfd;
+
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGALRM, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (dup2(in_fd, 0) < 0 || dup2(err_fd, 2) < 0)
+		_exit(127);
+	devnull = open("/dev/null", O_WRONLY);
+	if (devnull < 0 || dup2(devnull, 1) < 0)
+		_exit(127);
+	maxfd = sysconf(_SC_OPEN_MAX);
+	if (maxfd < 0 || maxfd > 65536)
+		maxfd = 65536;
+	for (int fd = 3; fd < maxfd; fd++)
+		(void)close(fd);
+
+	g_ptr_array_add(argv, (char *)req->sendmail);
+	g_ptr_array_add(argv, "-i");
+	g_ptr_array_add(argv, "-f");
+	g_ptr_array_add(argv, (char *)(*req->sender ? req->sender : "<>"));
+	g_ptr_array_add(argv, "--");
+	for (const char *const *r = req->recipients; *r != NULL; r++)
+		g_ptr_array_add(argv, (char *)*r);
+	g_ptr_array_add(argv, NULL);
+	execve(req->sendmail, (char **)argv->pdata, envp);
+	dprintf(2, "execve %s: %s\n", req->sendmail, strerror(errno));
+	_exit(127);
+}
+
+/* submit_feed - write prefix and body to the child within the deadline */
+static int
+submit_feed(const struct submit_request *req, int to_child, int from_err,
+	    GString *err, gint64 deadline, char **error_r)
+{
+	char *buf = g_malloc(SUBMIT_BUF);
+	const char *pending = req->prefix != NULL ? req->prefix : "";
+	size_t pending_len = strlen(pending);
+	off_t off = req->body_offset;
+	int body_done = 0, rc = -1;
+
+	for (;;) {
+		struct pollfd pfd[2];
+		gint64 left = deadline - submit_now_ms();
+		int n;
+
+		if (pending_len == 0 && !body_done) {
+			ssize_t got = pread(req->fd, buf, SUBMIT_BUF, off);
+
+			if (got < 0 && errno == EINTR)
+				continue;
+			if (got < 0) {
+				*error_r = g_strdup_printf("read spool: %s",
+				    g_strerror(errno));
+				break;
+			}
+			if (got == 0) {
+				body_done = 1;
+				rc = 0;
+				break;
+			}
+			off += got;
+			pending = buf;
+			pending_len = (size_t)got;
+		}
+		if (left <= 0) {
+			*error_r = g_strdup_printf("%s: timed out after %u s",
+			    req->sendmail, req->timeout);
+			break;
+		}
+		pfd[0].fd = to_child;
+		pfd[0].events = POLLOUT;
+		pfd[1].fd = from_err;
+		pfd[1].events = POLLIN;
+		n = poll(pfd, 2, (int)MIN(left, 1000));
+		if (n < 0 && errno != EINTR) {
+			*error_r = g_strdup_printf("poll: %s", g_strerror(errno));
+			break;
+		}
+		if (n <= 0)
+			continue;
+		if (pfd[1].revents & (POLLIN | POLLHUP)) {
+			char eb[256];
+			ssize_t e = read(from_err, eb, sizeof(eb));
+
+			if (e > 0 && err->len < SUBMIT_ERRMAX)
+				g_string_append_len(err, eb, e);
+		}
+		if (pfd[0].revents & (POLLERR | POLLHUP)) {
+			*error_r = g_strdup_printf("%s closed its input early",
+			    req->sendmail);
+			break;
+		}
+		if (pfd[0].revents & POLLOUT) {
+			ssize_t w = write(to_child, pending, pending_len);
+
+			if (w < 0 && (errno == EAGAIN || errno == EINTR))
+				continue;
+			if (w < 0) {
+				*error_r = g_strdup_printf("write to %s: %s",
+				    req->sendmail, g_strerror(errno));
+				break;
+			}
+			pending += w;
+			pending_len -= (size_t)w;
+		}
+	}
+	g_free(buf);
+	return rc;
+}
+
+/* submit_wait - drain stderr and reap the child within the deadline */
+static int
+submit_wait(pid_t pid, int from_err, GString *err, gint64 deadline,
+	    int *status_r)
+{
+	for (;;) {
+		gint64 left = deadline - submit_now_ms();
+		pid_t got;
+
+		if (from_err >= 0) {
+			struct pollfd pfd = { from_err, POLLIN, 0 };
+
+			if (poll(&pfd, 1, (int)CLAMP(left, 0, 100)) > 0) {
+				char eb[256];
+				ssize_t e = read(from_err, eb, sizeof(eb));
+
+				if (e > 0 && err->len < SUBMIT_ERRMAX)
+					g_string_append_len(err, eb, e);
+				if (e == 0)
+					from_err = -1;
+				if (e != 0)
+					continue;
+			}
+		}
+		got = waitpid(pid, status_r, WNOHANG);
+		if (got == pid)
+			return 0;
+		if (got < 0 && errno != EINTR)
+			return -1;
+		if (left <= 0)
+			return -1;
+		if (from_err < 0)
+			g_usleep(2000);
+	}
+}
+
+/* submit_last_line - the last non-empty line of TEXT, sanitized */
+static char *
+submit_last_line(const char *text)
+{
+	gchar **lines = g_strsplit(text, "\n", -1);
+	char *last = NULL;
+
+	for (gchar **l = lines; *l != NULL; l++) {
+		g_strstrip(*l);
+		if (**l != '\0') {
+			g_free(last);
+			last = g_strdup(*l);
+		}
+	}
+	g_strfreev(lines);
+	if (last == NULL)
+		return g_strdup("no diagnostic");
+	for (char *p = last; *p; p++)
+		if ((unsigned char)*p < 0x20)
+			*p = ' ';
+	return last;
+}
+
+/* submit_run - run sendmail for REQ */
+int
+submit_run(const struct submit_request *req, char **error_r)
+{
+	int in_pipe[2], err_pipe[2], status = 0, rc;
+	gint64 deadline = submit_now_ms() + (gint64)req->timeout * 1000;
+	GString *err = g_string_new(NULL);
+	char *feed_error = NULL;
+	pid_t pid;
+
+	if (pipe2(in_pipe, O_CLOEXEC) != 0) {
+		*error_r = g_strdup_printf("pipe: %s", g_strerror(errno));
+		g_string_free(err, TRUE);
+		return -1;
+	}
+	if (pipe2(err_pipe, O_CLOEXEC) != 0) {
+		*error_r = g_strdup_printf("pipe: %s", g_strerror(errno));
+		close(in_pipe[0]);
+		close(in_pipe[1]);
+		g_string_free(err, TRUE);
+		return -1;
+	}
+	pid = fork();
+	if (pid < 0) {
+		*error_r = g_strdup_printf("fork: %s", g_strerror(errno));
+		close(in_pipe[0]);
+		close(in_pipe[1]);
+		close(err_pipe[0]);
+		close(err_pipe[1]);
+		g_string_free(err, TRUE);
+		return -1;
+	}
+	if (pid == 0)
+		submit_child(req, in_pipe[0], err_pipe[1]);
+	submit_child_pid = pid;
+	close(in_pipe[0]);
+	close(err_pipe[1]);
+	(void)fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
+
+	rc = submit_feed(req, in_pipe[1], err_pipe[0], err, deadline,
+	    &feed_error);
+	close(in_pipe[1]);
+	if (submit_wait(pid, err_pipe[0], err, deadline, &status) != 0) {
+		(void)kill(pid, SIGKILL);
+		(void)waitpid(pid, &status, 0);
+		submit_child_pid = 0;
+		g_free(feed_error);
+		*error_r = g_strdup_printf("%s: no exit within %u s, killed",
+		    req->sendmail, req->timeout);
+		close(err_pipe[0]);
+		g_string_free(err, TRUE);
+		return -1;
+	}
+	submit_child_pid = 0;
+	close(err_pipe[0]);
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0 && rc == 0) {
+		g_string_free(err, TRUE);
+		return 0;
+	}
+	{
+		char *line = submit_last_line(err->str);
+
+		if (WIFSIGNALED(status))
+			*error_r = g_strdup_printf("%s: killed by signal %d (%s)",
+			    req->sendmail, WTERMSIG(status), line);
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			*error_r = g_strdup_printf("%s: exit %d (%s)",
+			    req->sendmail, WEXITSTATUS(status), line);
+		else
+			*error_r = g_strdup_printf("%s",
+			    feed_error ? feed_error : "sendmail failed");
+		g_free(line);
+	}
+	g_free(feed_error);
+	g_string_free(err, TRUE);
+	return -1;
+}

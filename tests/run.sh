@@ -1,0 +1,64 @@
+#!/bin/sh
+# run.sh - the test command: install what is needed, build from scratch,
+# run every test, and end with "N passed, N failed".
+#
+#	sh tests/run.sh			(as root on a fresh Debian 12)
+#
+# Tests that need ../shared/corpus skip with a visible count when it is
+# absent. Services needed by later suites are started and stopped by
+# those suites themselves, by pid.
+set -u
+cd "$(dirname "$0")/.."
+top=$(pwd)
+
+sh scripts/install-deps.sh || exit 1
+
+# From scratch: a clean clone has no configure; a dirty tree is cleaned.
+if [ -f Makefile ]; then make -s distclean >/dev/null 2>&1 || true; fi
+autoreconf -fi >/dev/null 2>&1 || { echo "autoreconf failed" >&2; exit 1; }
+./configure -q --enable-werror || { echo "configure failed" >&2; exit 1; }
+make -s -j"$(nproc)" || { echo "build failed" >&2; exit 1; }
+
+# deputy-lda runs as "nobody" under test: it must reach the build tree.
+chmod o+rx "$top" 2>/dev/null || true
+
+make -s -j2 check >/dev/null 2>&1
+check_rc=$?
+
+passed=0; failed=0; skipped=0
+for trs in $(find tests -name '*.trs' | sort); do
+	log=${trs%.trs}.log
+	p=$(grep -c '^:test-result: PASS' "$trs")
+	x=$(grep -c '^:test-result: XPASS' "$trs")
+	f=$(grep -c '^:test-result: FAIL' "$trs")
+	e=$(grep -c '^:test-result: ERROR' "$trs")
+	s=$(grep -c '^:test-result: SKIP' "$trs")
+	passed=$((passed + p)); failed=$((failed + f + e + x)); skipped=$((skipped + s))
+	printf '%-40s %4d passed %3d failed %3d skipped\n' "${trs%.trs}" "$p" \
+	    $((f + e + x)) "$s"
+	if [ $((f + e + x)) -gt 0 ]; then
+		grep -E '^(not ok|# )' "$log" | head -40 | sed 's/^/    /'
+	fi
+done
+if [ "$check_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
+	echo "make check failed outside the test programs:" >&2
+	tail -30 test-suite.log >&2 2>/dev/null
+	failed=$((failed + 1))
+fi
+
+# make distcheck: the tarball builds and passes its own tests.
+if [ "${DEPUTY_SKIP_DISTCHECK:-}" = "" ]; then
+	if make -s distcheck >distcheck.log 2>&1; then
+		echo "distcheck: ok"; passed=$((passed + 1))
+	else
+		echo "distcheck: FAILED"; tail -30 distcheck.log; failed=$((failed + 1))
+	fi
+fi
+
+echo
+if [ "$skipped" -gt 0 ]; then
+	echo "$passed passed, $failed failed, $skipped skipped"
+else
+	echo "$passed passed, $failed failed"
+fi
+[ "$failed" -eq 0 ]

@@ -1,0 +1,126 @@
+/*
+ * test-conf - deputy.conf: defaults, good values, and bad files refused
+ * with their line number
+ */
+
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "conf.h"
+#include "tap.h"
+
+struct bad {
+	const char *text;
+	const char *want;	/* substring of the error, with the line */
+};
+
+static const struct bad bad_files[] = {
+	{ "directory {\n  backend = \"ldap2\"\n}\n", ":2: backend = \"ldap2\"" },
+	{ "policy {\n\n  notice = sometimes\n}\n", ":3: notice" },
+	{ "\n\nnosuchsection {\n}\n", ":3:" },
+	{ "delivery {\n  maildir = \"relative/%l\"\n}\n", ":2: maildir" },
+	{ "delivery {\n  deadline = 1\n}\n", ":2: deadline = 1 is out of range" },
+	{ "policy {\n  notice_period_days = 61\n}\n", ":2: notice_period_days" },
+	{ "spam {\n  notice_threshold = abc\n}\n", ":2:" },
+	{ "log {\n  facility = kern\n}\n", ":2: facility" },
+	{ "delivery {\n  loop_header = \"X Bad\"\n}\n", ":2: loop_header" },
+	{ "directory {\n  backend = \"ldif\"\n", ":1: section is never closed" },
+	{ "submission {\n  timeout = 0\n}\n", ":2: timeout" },
+	{ "directory {\n  max_delegates = 0\n}\n", ":2: max_delegates" },
+};
+
+/* write_tmp - TEXT into a new temporary file */
+static char *
+write_tmp(const char *text)
+{
+	char *path = g_strdup("/tmp/deputy-test-conf.XXXXXX");
+	int fd = g_mkstemp(path);
+
+	if (fd < 0 || write(fd, text, strlen(text)) != (ssize_t)strlen(text))
+		abort();
+	close(fd);
+	return path;
+}
+
+int
+main(void)
+{
+	struct deputy_conf *c = NULL;
+	char *err = NULL;
+	char *path;
+
+	/* Defaults: an empty file. */
+	path = write_tmp("");
+	tap_ok(conf_load(path, &c, &err) == 0, "empty file loads");
+	if (c != NULL) {
+		tap_ok(strcmp(c->dir_backend, "ldif") == 0, "default backend ldif");
+		tap_ok(c->notice_threshold == 1.0, "default notice threshold 1.0");
+		tap_ok(c->forward_threshold == 5.0, "default forward threshold 5.0");
+		tap_ok(c->notice_period_days == 7, "default period 7 days");
+		tap_ok(c->max_received == 25, "default max_received 25");
+		tap_ok(c->default_notice == DIR_NOTICE_AUTHENTICATED,
+		    "default notice policy authenticated");
+		tap_ok(c->log_file == NULL, "logs to syslog by default");
+		tap_ok(c->alias_attributes[0] != NULL, "alias attributes set");
+		conf_free(&c);
+	}
+	unlink(path);
+	g_free(path);
+
+	/* Good values. */
+	path = write_tmp(
+	    "# comment\n"
+	    "directory {\n  ldif_file = \"/srv/dir.ldif\"\n"
+	    "  alias_attributes = {\"mailAlias\"}\n}\n"
+	    "policy {\n  notice = internal\n"
+	    "  internal_domains = {\"Example.ORG\"}\n}\n"
+	    "delivery {\n  maildir = \"/srv/mail/%d/%l\"\n}\n"
+	    "spam {\n  notice_threshold = 0.5\n}\n"
+	    "log {\n  file = \"/tmp/x.log\"\n  facility = local3\n}\n");
+	tap_ok(conf_load(path, &c, &err) == 0, "good file loads");
+	if (c != NULL) {
+		tap_ok(strcmp(c->dir_ldif_file, "/srv/dir.ldif") == 0, "ldif_file");
+		tap_ok(strcmp(c->alias_attributes[0], "mailAlias") == 0 &&
+		    c->alias_attributes[1] == NULL, "alias_attributes");
+		tap_ok(c->default_notice == DIR_NOTICE_INTERNAL, "notice internal");
+		tap_ok(strcmp(c->internal_domains[0], "example.org") == 0,
+		    "internal domains lowercased");
+		tap_ok(c->notice_threshold == 0.5, "notice_threshold 0.5");
+		tap_ok(c->log_file != NULL && strcmp(c->log_file, "/tmp/x.log") == 0,
+		    "log file");
+		conf_free(&c);
+	}
+	unlink(path);
+	g_free(path);
+
+	/* Bad files. */
+	for (size_t i = 0; i < G_N_ELEMENTS(bad_files); i++) {
+		int rc;
+
+		path = write_tmp(bad_files[i].text);
+		err = NULL;
+		rc = conf_load(path, &c, &err);
+		tap_ok(rc == -1 && c == NULL && err != NULL &&
+		    strstr(err, path) != NULL &&
+		    strstr(err, bad_files[i].want) != NULL,
+		    "bad file %zu refused: %s", i, err ? err : "(no error)");
+		g_free(err);
+		conf_free(&c);
+		unlink(path);
+		g_free(path);
+	}
+
+	/* A named file that does not exist is an error. */
+	err = NULL;
+	tap_ok(conf_load("/nonexistent/deputy.conf", &c, &err) == -1 &&
+	    err != NULL && strstr(err, "/nonexistent/deputy.conf") != NULL,
+	    "missing named file refused: %s", err ? err : "");
+	g_free(err);
+	return tap_done();
+}

@@ -1,0 +1,271 @@
+/*
+ * test-decide - every reason code of decide(), one table row each
+ *
+ * Each row starts from a message that passes every rule ("clean"), then
+ * changes one thing, and names the notice and forward reasons expected.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <glib.h>
+
+#include "decide.h"
+#include "tap.h"
+
+enum mutation {
+	M_NONE, M_UNPARSED, M_NOT_AWAY, M_NULL_SENDER, M_SYSTEM_SENDER,
+	M_SYSTEM_REQUEST, M_SYSTEM_OWNER, M_SYSTEM_NOREPLY, M_SYSTEM_EXTRA,
+	M_SELF, M_SELF_ALIAS, M_NO_FROM, M_TWO_FROM,
+	M_AUTO_SUBMITTED, M_AUTO_SUBMITTED_NO, M_AUTOREPLY_SUBJECT,
+	M_PRECEDENCE, M_LIST_HEADER, M_ARS, M_REPORT, M_BOUNCE_SUBJECT,
+	M_CHALLENGE, M_NOT_ADDRESSED, M_ADDRESSED_ALIAS, M_UNAUTH,
+	M_SPAM_UNKNOWN, M_SPAM_HIGH, M_SPAM_AT_THRESHOLD, M_POLICY_NONE,
+	M_DEFAULT_NONE, M_EXTERNAL, M_INTERNAL_OK, M_DUPLICATE, M_RATE,
+	M_LOOP, M_LOOP_OTHER, M_HOPS, M_SPAM_FORWARD, M_BULK_FORWARD_ON,
+	M_NO_DELEGATES, M_DELIVERED_TO, M_DELEGATE_SELF,
+};
+
+struct row {
+	const char *name;
+	enum mutation m;
+	enum decide_reason notice;
+	enum decide_reason forward;
+};
+
+static const struct row rows[] = {
+	{ "clean message: notice and forward", M_NONE, DR_NONE, DR_NONE },
+	{ "unparseable", M_UNPARSED, DR_UNPARSEABLE, DR_UNPARSEABLE },
+	{ "not away", M_NOT_AWAY, DR_NOT_AWAY, DR_NOT_AWAY },
+	{ "null sender", M_NULL_SENDER, DR_NULL_SENDER, DR_BOUNCE },
+	{ "MAILER-DAEMON", M_SYSTEM_SENDER, DR_SYSTEM_SENDER, DR_NONE },
+	{ "*-request", M_SYSTEM_REQUEST, DR_SYSTEM_SENDER, DR_NONE },
+	{ "owner-*", M_SYSTEM_OWNER, DR_SYSTEM_SENDER, DR_NONE },
+	{ "noreply", M_SYSTEM_NOREPLY, DR_SYSTEM_SENDER, DR_NONE },
+	{ "configured system sender", M_SYSTEM_EXTRA, DR_SYSTEM_SENDER, DR_NONE },
+	{ "sender is the recipient", M_SELF, DR_SELF, DR_NONE },
+	{ "sender is an alias", M_SELF_ALIAS, DR_SELF, DR_NONE },
+	{ "no From", M_NO_FROM, DR_MULTIPLE_FROM, DR_NONE },
+	{ "two From addresses", M_TWO_FROM, DR_MULTIPLE_FROM, DR_NONE },
+	{ "Auto-Submitted: auto-generated", M_AUTO_SUBMITTED, DR_AUTO_SUBMITTED, DR_BULK },
+	{ "Auto-Submitted: no is fine", M_AUTO_SUBMITTED_NO, DR_NONE, DR_NONE },
+	{ "auto-reply subject", M_AUTOREPLY_SUBJECT, DR_AUTO_SUBMITTED, DR_AUTO_REPLY },
+	{ "Precedence: bulk", M_PRECEDENCE, DR_PRECEDENCE, DR_BULK },
+	{ "List-Id", M_LIST_HEADER, DR_LIST_HEADER, DR_BULK },
+	{ "X-Auto-Response-Suppress", M_ARS, DR_AUTO_RESPONSE_SUPPRESS, DR_NONE },
+	{ "multipart/report", M_REPORT, DR_REPORT, DR_REPORT },
+	{ "bounce subject", M_BOUNCE_SUBJECT, DR_REPORT, DR_BOUNCE },
+	{ "challenge", M_CHALLENGE, DR_CHALLENGE, DR_CHALLENGE },
+	{ "not addressed", M_NOT_ADDRESSED, DR_NOT_ADDRESSED, DR_NONE },
+	{ "addressed to an alias", M_ADDRESSED_ALIAS, DR_NONE, DR_NONE },
+	{ "unauthenticated", M_UNAUTH, DR_UNAUTHENTICATED, DR_NONE },
+	{ "no spam score", M_SPAM_UNKNOWN, DR_SPAM_UNKNOWN, DR_NONE },
+	{ "spam score 3.0", M_SPAM_HIGH, DR_SPAM_SCORE, DR_NONE },
+	{ "spam score at threshold", M_SPAM_AT_THRESHOLD, DR_NONE, DR_NONE },
+	{ "user wants none", M_POLICY_NONE, DR_POLICY_NONE, DR_NONE },
+	{ "default policy none", M_DEFAULT_NONE, DR_POLICY_NONE, DR_NONE },
+	{ "internal only, external sender", M_EXTERNAL, DR_EXTERNAL, DR_NONE },
+	{ "internal only, internal sender", M_INTERNAL_OK, DR_NONE, DR_NONE },
+	{ "recent notice", M_DUPLICATE, DR_DUPLICATE, DR_NONE },
+	{ "rate cap", M_RATE, DR_RATE, DR_NONE },
+	{ "loop marker names us", M_LOOP, DR_NONE, DR_LOOP },
+	{ "loop marker names another", M_LOOP_OTHER, DR_NONE, DR_NONE },
+	{ "25 Received fields", M_HOPS, DR_NONE, DR_HOPS },
+	{ "spam above forwarding threshold", M_SPAM_FORWARD, DR_SPAM_SCORE, DR_SPAM_SCORE },
+	{ "list mail with forward_bulk", M_BULK_FORWARD_ON, DR_LIST_HEADER, DR_NONE },
+	{ "no delegates", M_NO_DELEGATES, DR_NONE, DR_NO_DELEGATE },
+	{ "Delivered-To names the delegate", M_DELIVERED_TO, DR_NONE, DR_NO_DELEGATE },
+	{ "delegate is the recipient", M_DELEGATE_SELF, DR_NONE, DR_NO_DELEGATE },
+};
+
+static char *alice_addrs[] = { "alice@example.org", "a.smith@example.org", NULL };
+static char *one_from[] = { "bob@example.com", NULL };
+static char *two_from[] = { "bob@example.com", "eve@example.com", NULL };
+static char *to_alice[] = { "alice@example.org", NULL };
+static char *to_alias[] = { "a.smith@example.org", NULL };
+static char *to_other[] = { "all@example.org", NULL };
+static char *loop_us[] = { "alice@example.org", NULL };
+static char *loop_other[] = { "carol@example.org", NULL };
+static char *delegates[] = { "bob@example.org", NULL };
+static char *delegates_self[] = { "a.smith@example.org", NULL };
+static char *delivered_bob[] = { "bob@example.org", NULL };
+static const char *const extra_system[] = { "robot", NULL };
+static const char *const internal[] = { "example.org", NULL };
+
+/* run_row - build the input for ROW and check the record */
+static void
+run_row(const struct row *row)
+{
+	struct dir_entry entry;
+	struct facts f;
+	struct dir_strings dl = { delegates, 1 };
+	struct decide_input in;
+	struct decision d;
+
+	memset(&entry, 0, sizeof(entry));
+	entry.dn = "uid=alice,dc=example,dc=org";
+	entry.mail = "alice@example.org";
+	entry.addresses.values = alice_addrs;
+	entry.addresses.count = 2;
+
+	memset(&f, 0, sizeof(f));
+	f.parsed = 1;
+	f.from.values = one_from;
+	f.from.count = 1;
+	f.recipients.values = to_alice;
+	f.recipients.count = 1;
+	f.authenticated = 1;
+	f.spam_known = 1;
+	f.spam_score = -1.0;
+	f.received_count = 3;
+
+	memset(&in, 0, sizeof(in));
+	in.facts = &f;
+	in.sender = "bob@example.com";
+	in.recipient = "alice@example.org";
+	in.entry = &entry;
+	in.away = 1;
+	in.delegates = &dl;
+	in.now = 1798761600;
+	in.default_notice = DIR_NOTICE_AUTHENTICATED;
+	in.system_senders = extra_system;
+	in.notice_threshold = 1.0;
+	in.forward_threshold = 5.0;
+	in.max_received = 25;
+
+	switch (row->m) {
+	case M_NONE: break;
+	case M_UNPARSED: f.parsed = 0; break;
+	case M_NOT_AWAY: in.away = 0; break;
+	case M_NULL_SENDER: in.sender = ""; break;
+	case M_SYSTEM_SENDER: in.sender = "MAILER-DAEMON@example.com"; break;
+	case M_SYSTEM_REQUEST: in.sender = "dovecot-request@lists.example.com"; break;
+	case M_SYSTEM_OWNER: in.sender = "owner-list@example.com"; break;
+	case M_SYSTEM_NOREPLY: in.sender = "noreply+x@example.com"; break;
+	case M_SYSTEM_EXTRA: in.sender = "robot@example.com"; break;
+	case M_SELF: in.sender = "Alice@Example.org"; break;
+	case M_SELF_ALIAS: in.sender = "a.smith@example.org"; break;
+	case M_NO_FROM: f.from.count = 0; f.from.values = NULL; break;
+	case M_TWO_FROM: f.from.values = two_from; f.from.count = 2; break;
+	case M_AUTO_SUBMITTED: f.auto_submitted = "auto-generated"; break;
+	case M_AUTO_SUBMITTED_NO: break;	/* facts drop "no" */
+	case M_AUTOREPLY_SUBJECT: f.autoreply_marker = "subject"; break;
+	case M_PRECEDENCE: f.precedence = "bulk"; break;
+	case M_LIST_HEADER: f.list_header = "List-Id"; break;
+	case M_ARS: f.auto_response_suppress = "OOF"; break;
+	case M_REPORT: f.report_type = "multipart/report"; break;
+	case M_BOUNCE_SUBJECT: f.bounce_marker = "subject"; break;
+	case M_CHALLENGE: f.challenge_marker = "X-Boxbe-Challenge header"; break;
+	case M_NOT_ADDRESSED: f.recipients.values = to_other; break;
+	case M_ADDRESSED_ALIAS: f.recipients.values = to_alias; break;
+	case M_UNAUTH: f.authenticated = 0; break;
+	case M_SPAM_UNKNOWN: f.spam_known = 0; break;
+	case M_SPAM_HIGH: f.spam_score = 3.0; break;
+	case M_SPAM_AT_THRESHOLD: f.spam_score = 1.0; break;
+	case M_POLICY_NONE: entry.notice = DIR_NOTICE_NONE; break;
+	case M_DEFAULT_NONE: in.default_notice = DIR_NOTICE_NONE; break;
+	case M_EXTERNAL: entry.notice = DIR_NOTICE_INTERNAL; break;
+	case M_INTERNAL_OK:
+		entry.notice = DIR_NOTICE_INTERNAL;
+		in.sender = "carol@example.org";
+		in.internal_domains = internal;
+		break;
+	case M_DUPLICATE: in.notice_recent = 1; break;
+	case M_RATE: in.rate_exceeded = 1; break;
+	case M_LOOP: f.loop_markers.values = loop_us; f.loop_markers.count = 1; break;
+	case M_LOOP_OTHER: f.loop_markers.values = loop_other; f.loop_markers.count = 1; break;
+	case M_HOPS: f.received_count = 25; break;
+	case M_SPAM_FORWARD: f.spam_score = 7.5; break;
+	case M_BULK_FORWARD_ON: f.list_header = "List-Id"; in.forward_bulk = 1; break;
+	case M_NO_DELEGATES: dl.count = 0; dl.values = NULL; break;
+	case M_DELIVERED_TO:
+		f.delivered_to.values = delivered_bob;
+		f.delivered_to.count = 1;
+		break;
+	case M_DELEGATE_SELF: dl.values = delegates_self; break;
+	}
+
+	decide(&in, &d);
+	tap_ok(d.notice_reason == row->notice, "%s: notice %s (want %s)",
+	    row->name, decide_reason_name(d.notice_reason),
+	    decide_reason_name(row->notice));
+	tap_ok(d.forward_reason == row->forward, "%s: forward %s (want %s)",
+	    row->name, decide_reason_name(d.forward_reason),
+	    decide_reason_name(row->forward));
+	if (row->forward == DR_NONE)
+		tap_ok(d.forward_to.count == 1 &&
+		    strcmp(d.forward_to.values[0], "bob@example.org") == 0,
+		    "%s: forwarded to bob", row->name);
+	tap_ok(d.rule_count == DECIDE_NOTICE_RULES, "%s: all %u rules evaluated",
+	    row->name, d.rule_count);
+	decision_clear(&d);
+}
+
+/* check_names - every code has a distinct stable name */
+static void
+check_names(void)
+{
+	GHashTable *seen = g_hash_table_new(g_str_hash, g_str_equal);
+	int ok = 1;
+
+	for (int r = 0; r < DR_COUNT; r++) {
+		const char *n = decide_reason_name((enum decide_reason)r);
+
+		if (strcmp(n, "unknown") == 0 || g_hash_table_contains(seen, n))
+			ok = 0;
+		g_hash_table_add(seen, (gpointer)n);
+	}
+	tap_ok(ok, "every reason code has a distinct name");
+	tap_ok(strcmp(decide_reason_name(DR_COUNT), "unknown") == 0,
+	    "out-of-range code is \"unknown\"");
+	g_hash_table_destroy(seen);
+}
+
+/* check_rule_order - the gate order of DESIGN.md */
+static void
+check_rule_order(void)
+{
+	static const char *const order[] = {
+		"null-sender", "system-sender", "self", "multiple-from",
+		"auto-submitted", "precedence", "list-header",
+		"auto-response-suppress", "report", "challenge",
+		"not-addressed", "unauthenticated", "spam-unknown",
+		"spam-score", "policy-none", "external", "duplicate", "rate",
+	};
+	struct facts f;
+	struct decide_input in;
+	struct decision d;
+	int ok = 1;
+
+	memset(&f, 0, sizeof(f));
+	memset(&in, 0, sizeof(in));
+	in.facts = &f;
+	in.sender = "";
+	in.recipient = "alice@example.org";
+	decide(&in, &d);
+	for (unsigned int i = 0; i < G_N_ELEMENTS(order); i++)
+		if (i >= d.rule_count ||
+		    strcmp(decide_reason_name(d.rules[i].rule), order[i]) != 0)
+			ok = 0;
+	tap_ok(ok && d.rule_count == G_N_ELEMENTS(order),
+	    "rules are evaluated in the documented order");
+	decision_clear(&d);
+}
+
+int
+main(void)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
+		run_row(&rows[i]);
+	check_names();
+	check_rule_order();
+	tap_ok(decide_is_system_sender("LISTSERV@x.org", NULL), "LISTSERV");
+	tap_ok(decide_is_system_sender("majordomo@x.org", NULL), "majordomo");
+	tap_ok(decide_is_system_sender("list-owner@x.org", NULL), "*-owner");
+	tap_ok(decide_is_system_sender("postmaster@x.org", NULL), "postmaster");
+	tap_ok(!decide_is_system_sender("bob@x.org", NULL), "bob is a person");
+	tap_ok(!decide_is_system_sender("requester@x.org", NULL),
+	    "requester is a person");
+	return tap_done();
+}
