@@ -52,9 +52,22 @@ struct dir_entry {
 
 /* Settings a backend needs; owned by the caller. */
 struct dir_settings {
-	const char *backend;		/* "ldif" (more come later) */
+	const char *backend;		/* "ldif" or "ldap" */
 	const char *ldif_file;		/* for "ldif" */
 	const char *const *alias_attributes;	/* NULL-terminated */
+
+	/* for "ldap" */
+	const char *const *uris;	/* tried in order, NULL-terminated */
+	const char *base;		/* search base */
+	const char *bind_dn;		/* NULL or "": anonymous or SASL */
+	const char *bind_password_file;	/* must be mode 0600 or stricter */
+	const char *sasl_mech;		/* NULL, "" or "EXTERNAL" */
+	const char *tls;		/* "starttls", "none" (ldaps:// and
+					 * ldapi:// imply their own) */
+	const char *ca_file;		/* NULL: the system's */
+	unsigned int network_timeout;	/* seconds, connect */
+	unsigned int timeout;		/* seconds, per operation */
+	unsigned int size_limit;	/* entries per search */
 };
 
 struct dir;

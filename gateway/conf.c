@@ -46,6 +46,16 @@ static cfg_opt_t directory_opts[] = {
 		     CFGF_NONE),
 	CFG_INT("max_delegates", 10, CFGF_NONE),
 	CFG_INT("max_delegate_depth", 3, CFGF_NONE),
+	CFG_STR_LIST("uri", "{ldapi:///}", CFGF_NONE),
+	CFG_STR("base", "", CFGF_NONE),
+	CFG_STR("bind_dn", "", CFGF_NONE),
+	CFG_STR("bind_password_file", "", CFGF_NONE),
+	CFG_STR("sasl_mech", "", CFGF_NONE),
+	CFG_STR("tls", "starttls", CFGF_NONE),
+	CFG_STR("ca_file", "", CFGF_NONE),
+	CFG_INT("network_timeout", 5, CFGF_NONE),
+	CFG_INT("timeout", 10, CFGF_NONE),
+	CFG_INT("size_limit", 10, CFGF_NONE),
 	CFG_END()
 };
 
@@ -209,9 +219,51 @@ conf_check_notice(cfg_t *cfg, cfg_opt_t *opt)
 static int
 conf_check_backend(cfg_t *cfg, cfg_opt_t *opt)
 {
-	static const char *const choices[] = { "ldif", NULL };
+	static const char *const choices[] = { "ldif", "ldap", NULL };
 
 	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_tls - validator for directory.tls */
+static int
+conf_check_tls(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = { "starttls", "none", NULL };
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_sasl - validator for directory.sasl_mech */
+static int
+conf_check_sasl(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = { "", "EXTERNAL", NULL };
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_uri - validator: ldap://, ldaps:// or ldapi:// URIs */
+static int
+conf_check_uri(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned int n = cfg_opt_size(opt);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *v = cfg_opt_getnstr(opt, i);
+
+		if (v == NULL || !(g_str_has_prefix(v, "ldap://") ||
+		    g_str_has_prefix(v, "ldaps://") ||
+		    g_str_has_prefix(v, "ldapi://"))) {
+			cfg_error(cfg, "uri \"%s\" is not an ldap://, ldaps:// "
+			    "or ldapi:// URI", v ? v : "");
+			return -1;
+		}
+	}
+	if (n == 0) {
+		cfg_error(cfg, "uri: at least one URI is needed");
+		return -1;
+	}
+	return 0;
 }
 
 /* conf_check_facility - validator for log.facility */
@@ -253,6 +305,8 @@ RANGE_VALIDATOR(conf_check_deadline, 5, 3600)
 RANGE_VALIDATOR(conf_check_received, 2, 500)
 RANGE_VALIDATOR(conf_check_timeout, 1, 3600)
 RANGE_VALIDATOR(conf_check_map_size, 1, 65536)
+RANGE_VALIDATOR(conf_check_ldap_timeout, 1, 300)
+RANGE_VALIDATOR(conf_check_size_limit, 1, 1000)
 
 /* conf_check_path - validator: an absolute path, no control characters */
 static int
@@ -302,6 +356,12 @@ static const struct {
 	{ "directory|ldif_file", conf_check_path },
 	{ "directory|max_delegates", conf_check_max_delegates },
 	{ "directory|max_delegate_depth", conf_check_depth },
+	{ "directory|uri", conf_check_uri },
+	{ "directory|tls", conf_check_tls },
+	{ "directory|sasl_mech", conf_check_sasl },
+	{ "directory|network_timeout", conf_check_ldap_timeout },
+	{ "directory|timeout", conf_check_ldap_timeout },
+	{ "directory|size_limit", conf_check_size_limit },
 	{ "policy|notice", conf_check_notice },
 	{ "policy|notice_period_days", conf_check_period },
 	{ "delivery|maildir", conf_check_path },
@@ -363,6 +423,18 @@ conf_copy(cfg_t *cfg)
 	c->alias_attributes = conf_strv(s, "alias_attributes", 0);
 	c->max_delegates = (unsigned int)cfg_getint(s, "max_delegates");
 	c->max_delegate_depth = (unsigned int)cfg_getint(s, "max_delegate_depth");
+	c->ldap_uris = conf_strv(s, "uri", 0);
+	c->ldap_base = g_strdup(cfg_getstr(s, "base"));
+	c->ldap_bind_dn = g_strdup(cfg_getstr(s, "bind_dn"));
+	c->ldap_bind_password_file = g_strdup(cfg_getstr(s,
+	    "bind_password_file"));
+	c->ldap_sasl_mech = g_strdup(cfg_getstr(s, "sasl_mech"));
+	c->ldap_tls = g_strdup(cfg_getstr(s, "tls"));
+	c->ldap_ca_file = g_strdup(cfg_getstr(s, "ca_file"));
+	c->ldap_network_timeout = (unsigned int)cfg_getint(s,
+	    "network_timeout");
+	c->ldap_timeout = (unsigned int)cfg_getint(s, "timeout");
+	c->ldap_size_limit = (unsigned int)cfg_getint(s, "size_limit");
 
 	s = cfg_getsec(cfg, "policy");
 	(void)dir_notice_parse(cfg_getstr(s, "notice"), &c->default_notice);
@@ -522,6 +594,33 @@ conf_load(const char *path, struct deputy_conf **conf_r, char **error_r)
 	return 0;
 }
 
+/* conf_empty_null - NULL for an empty string */
+static const char *
+conf_empty_null(const char *s)
+{
+	return s != NULL && *s != '\0' ? s : NULL;
+}
+
+/* conf_dir_settings - fill SET from CONF (borrowed pointers) */
+void
+conf_dir_settings(const struct deputy_conf *c, struct dir_settings *set)
+{
+	memset(set, 0, sizeof(*set));
+	set->backend = c->dir_backend;
+	set->ldif_file = c->dir_ldif_file;
+	set->alias_attributes = (const char *const *)c->alias_attributes;
+	set->uris = (const char *const *)c->ldap_uris;
+	set->base = c->ldap_base;
+	set->bind_dn = conf_empty_null(c->ldap_bind_dn);
+	set->bind_password_file = conf_empty_null(c->ldap_bind_password_file);
+	set->sasl_mech = conf_empty_null(c->ldap_sasl_mech);
+	set->tls = c->ldap_tls;
+	set->ca_file = conf_empty_null(c->ldap_ca_file);
+	set->network_timeout = c->ldap_network_timeout;
+	set->timeout = c->ldap_timeout;
+	set->size_limit = c->ldap_size_limit;
+}
+
 /* conf_free - release; sets *conf to NULL */
 void
 conf_free(struct deputy_conf **conf)
@@ -533,6 +632,13 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->dir_backend);
 	g_free(c->dir_ldif_file);
 	g_strfreev(c->alias_attributes);
+	g_strfreev(c->ldap_uris);
+	g_free(c->ldap_base);
+	g_free(c->ldap_bind_dn);
+	g_free(c->ldap_bind_password_file);
+	g_free(c->ldap_sasl_mech);
+	g_free(c->ldap_tls);
+	g_free(c->ldap_ca_file);
 	g_strfreev(c->internal_domains);
 	g_strfreev(c->system_senders);
 	g_free(c->maildir);

@@ -26,6 +26,16 @@ struct deputy_conf {
 	char **alias_attributes;	/* NULL-terminated */
 	unsigned int max_delegates;
 	unsigned int max_delegate_depth;
+	char **ldap_uris;		/* NULL-terminated */
+	char *ldap_base;
+	char *ldap_bind_dn;
+	char *ldap_bind_password_file;
+	char *ldap_sasl_mech;
+	char *ldap_tls;
+	char *ldap_ca_file;
+	unsigned int ldap_network_timeout;
+	unsigned int ldap_timeout;
+	unsigned int ldap_size_limit;
 
 	/* policy */
 	enum dir_notice default_notice;
@@ -71,6 +81,10 @@ const char *conf_default_path(void);
 
 /* conf_load - read PATH (NULL: the default path, absent is fine) */
 int conf_load(const char *path, struct deputy_conf **conf_r, char **error_r);
+
+/* conf_dir_settings - fill SET from CONF (borrowed pointers) */
+void conf_dir_settings(const struct deputy_conf *conf,
+		       struct dir_settings *set);
 
 /* conf_free - release; sets *conf to NULL */
 void conf_free(struct deputy_conf **conf);

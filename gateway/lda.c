@@ -500,10 +500,7 @@ lda_prepare(struct lda_run *run, const char **dsn_r, char **error_r)
 		*dsn_r = "4.3.0";
 		return -1;
 	}
-	memset(&dset, 0, sizeof(dset));
-	dset.backend = run->conf->dir_backend;
-	dset.ldif_file = run->conf->dir_ldif_file;
-	dset.alias_attributes = (const char *const *)run->conf->alias_attributes;
+	conf_dir_settings(run->conf, &dset);
 	if (dir_open(&dset, &run->dir, error_r) != 0) {
 		*dsn_r = "4.4.3";
 		return -1;
