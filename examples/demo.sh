@@ -12,7 +12,7 @@ set -eu
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-sh scripts/install-deps.sh
+sh scripts/install-deps.sh build
 sh scripts/build.sh
 
 D=${DEMO_DIR:-/tmp/deputy-demo}
@@ -67,7 +67,8 @@ echo "deputy demo: directory $D/directory.ldif (alice away from $from, back $unt
 echo
 for m in examples/messages/*.eml; do
 	sender=$(hdr "$m" return-path)
-	rcpt=$(hdr "$m" to)
+	rcpt=$(hdr "$m" delivered-to)
+	[ -n "$rcpt" ] || rcpt=$(hdr "$m" to)
 	subject=$(grep -m1 '^Subject:' "$m" | cut -d' ' -f2-)
 	before=$(ls "$D/outbox" | grep -c argv || true)
 	rc=0

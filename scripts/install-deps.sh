@@ -12,7 +12,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 lists=""
 if [ $# -eq 0 ]; then lists=$(ls "$here"/packages/*.txt)
-else for l in "$@"; do lists="$lists $here/packages/$l.txt"; done; fi
+else for l in "$@"; do [ -f "$here/packages/$l.txt" ] && lists="$lists $here/packages/$l.txt"; done; fi
 
 missing=""
 for p in $(cat $lists | sed 's/#.*//' | tr -s ' \n' '\n' | grep -v '^$' | sort -u); do

@@ -11,7 +11,7 @@ set -u
 cd "$(dirname "$0")/.."
 top=$(pwd)
 
-sh scripts/install-deps.sh || exit 1
+sh scripts/install-deps.sh build integration fuzz || exit 1
 
 # From scratch: a clean clone has no configure; a dirty tree is cleaned.
 if [ -f Makefile ]; then make -s distclean >/dev/null 2>&1 || true; fi
