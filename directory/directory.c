@@ -24,6 +24,7 @@
 
 static const struct dir_ops *const dir_backends[] = {
 	&dir_ldif_ops,
+	&dir_ldap_ops,
 	NULL
 };
 
