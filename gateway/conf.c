@@ -65,6 +65,9 @@ static cfg_opt_t policy_opts[] = {
 	CFG_INT("notice_period_days", 7, CFGF_NONE),
 	CFG_BOOL("forward_bulk", cfg_false, CFGF_NONE),
 	CFG_STR_LIST("system_senders", "{}", CFGF_NONE),
+	CFG_INT("rate_per_recipient", 30, CFGF_NONE),
+	CFG_INT("rate_per_domain", 10, CFGF_NONE),
+	CFG_INT("rate_global", 300, CFGF_NONE),
 	CFG_END()
 };
 
@@ -93,16 +96,26 @@ static cfg_opt_t state_opts[] = {
 static cfg_opt_t spam_opts[] = {
 	CFG_FLOAT("notice_threshold", 1.0, CFGF_NONE),
 	CFG_FLOAT("forward_threshold", 5.0, CFGF_NONE),
+	CFG_STR_LIST("trusted_headers", "{}", CFGF_NONE),
+	CFG_STR("scanner", "none", CFGF_NONE),
+	CFG_STR("address", "127.0.0.1:783", CFGF_NONE),
+	CFG_INT("timeout", 10, CFGF_NONE),
+	CFG_INT("max_size_kb", 1024, CFGF_NONE),
 	CFG_END()
 };
 
 static cfg_opt_t auth_opts[] = {
 	CFG_STR_LIST("trusted_authserv_ids", "{}", CFGF_NONE),
+	CFG_INT("boundary_received", 0, CFGF_NONE),
+	CFG_STR("public_suffix_list",
+	    "/usr/share/publicsuffix/public_suffix_list.dat", CFGF_NONE),
 	CFG_END()
 };
 
 static cfg_opt_t templates_opts[] = {
 	CFG_STR("dir", PKGDATADIR "/templates", CFGF_NONE),
+	CFG_STR("default", "notice", CFGF_NONE),
+	CFG_STR("timezone", "UTC", CFGF_NONE),
 	CFG_END()
 };
 
@@ -266,6 +279,49 @@ conf_check_uri(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* conf_check_scanner - validator for spam.scanner */
+static int
+conf_check_scanner(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = { "none", "spamd", "rspamd", NULL };
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_template - validator: a template name */
+static int
+conf_check_template(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!(g_ascii_isalnum(v[i]) || v[i] == '-' || v[i] == '_'))
+			n = 0;
+	if (n == 0 || n > 32) {
+		cfg_error(cfg, "%s = \"%s\" is not a template name "
+		    "([A-Za-z0-9_-], at most 32)", opt->name, v ? v : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* conf_check_timezone - validator: a zone GLib knows */
+static int
+conf_check_timezone(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	GTimeZone *tz = v != NULL ? g_time_zone_new_identifier(v) : NULL;
+
+	if (tz == NULL) {
+		cfg_error(cfg, "%s = \"%s\" is not a time zone", opt->name,
+		    v ? v : "");
+		return -1;
+	}
+	g_time_zone_unref(tz);
+	return 0;
+}
+
 /* conf_check_facility - validator for log.facility */
 static int
 conf_check_facility(cfg_t *cfg, cfg_opt_t *opt)
@@ -307,6 +363,10 @@ RANGE_VALIDATOR(conf_check_timeout, 1, 3600)
 RANGE_VALIDATOR(conf_check_map_size, 1, 65536)
 RANGE_VALIDATOR(conf_check_ldap_timeout, 1, 300)
 RANGE_VALIDATOR(conf_check_size_limit, 1, 1000)
+RANGE_VALIDATOR(conf_check_rate, 0, 1000000)
+RANGE_VALIDATOR(conf_check_boundary, 0, 20)
+RANGE_VALIDATOR(conf_check_spam_timeout, 1, 300)
+RANGE_VALIDATOR(conf_check_spam_size, 1, 1048576)
 
 /* conf_check_path - validator: an absolute path, no control characters */
 static int
@@ -375,6 +435,16 @@ static const struct {
 	{ "state|map_size_mb", conf_check_map_size },
 	{ "spam|notice_threshold", conf_check_threshold },
 	{ "spam|forward_threshold", conf_check_threshold },
+	{ "spam|scanner", conf_check_scanner },
+	{ "spam|timeout", conf_check_spam_timeout },
+	{ "spam|max_size_kb", conf_check_spam_size },
+	{ "policy|rate_per_recipient", conf_check_rate },
+	{ "policy|rate_per_domain", conf_check_rate },
+	{ "policy|rate_global", conf_check_rate },
+	{ "auth|boundary_received", conf_check_boundary },
+	{ "auth|public_suffix_list", conf_check_path },
+	{ "templates|default", conf_check_template },
+	{ "templates|timezone", conf_check_timezone },
 	{ "templates|dir", conf_check_path },
 	{ "log|facility", conf_check_facility },
 	{ "log|file", conf_check_path },
@@ -442,6 +512,9 @@ conf_copy(cfg_t *cfg)
 	c->notice_period_days = (unsigned int)cfg_getint(s, "notice_period_days");
 	c->forward_bulk = cfg_getbool(s, "forward_bulk") ? 1 : 0;
 	c->system_senders = conf_strv(s, "system_senders", 1);
+	c->rate_per_recipient = (unsigned int)cfg_getint(s, "rate_per_recipient");
+	c->rate_per_domain = (unsigned int)cfg_getint(s, "rate_per_domain");
+	c->rate_global = (unsigned int)cfg_getint(s, "rate_global");
 
 	s = cfg_getsec(cfg, "delivery");
 	c->maildir = g_strdup(cfg_getstr(s, "maildir"));
@@ -462,12 +535,21 @@ conf_copy(cfg_t *cfg)
 	s = cfg_getsec(cfg, "spam");
 	c->notice_threshold = cfg_getfloat(s, "notice_threshold");
 	c->forward_threshold = cfg_getfloat(s, "forward_threshold");
+	c->spam_headers = conf_strv(s, "trusted_headers", 0);
+	c->spam_scanner = g_strdup(cfg_getstr(s, "scanner"));
+	c->spam_address = g_strdup(cfg_getstr(s, "address"));
+	c->spam_timeout = (unsigned int)cfg_getint(s, "timeout");
+	c->spam_max_size_kb = (unsigned int)cfg_getint(s, "max_size_kb");
 
 	s = cfg_getsec(cfg, "auth");
 	c->trusted_authserv_ids = conf_strv(s, "trusted_authserv_ids", 1);
+	c->boundary_received = (unsigned int)cfg_getint(s, "boundary_received");
+	c->public_suffix_list = g_strdup(cfg_getstr(s, "public_suffix_list"));
 
 	s = cfg_getsec(cfg, "templates");
 	c->template_dir = g_strdup(cfg_getstr(s, "dir"));
+	c->template_name = g_strdup(cfg_getstr(s, "default"));
+	c->template_timezone = g_strdup(cfg_getstr(s, "timezone"));
 
 	s = cfg_getsec(cfg, "log");
 	c->log_ident = g_strdup(cfg_getstr(s, "ident"));
@@ -648,6 +730,12 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->hostname);
 	g_free(c->state_path);
 	g_free(c->template_dir);
+	g_free(c->template_name);
+	g_free(c->template_timezone);
+	g_strfreev(c->spam_headers);
+	g_free(c->spam_scanner);
+	g_free(c->spam_address);
+	g_free(c->public_suffix_list);
 	g_free(c->log_ident);
 	g_free(c->log_file);
 	g_free(c);

@@ -43,6 +43,9 @@ struct deputy_conf {
 	unsigned int notice_period_days;
 	int forward_bulk;
 	char **system_senders;		/* extra local parts, NULL-terminated */
+	unsigned int rate_per_recipient;	/* notices per hour; 0: no cap */
+	unsigned int rate_per_domain;
+	unsigned int rate_global;
 
 	/* delivery */
 	char *maildir;			/* path template: %u %l %d %% */
@@ -63,12 +66,21 @@ struct deputy_conf {
 	/* spam */
 	double notice_threshold;
 	double forward_threshold;
+	char **spam_headers;		/* trusted by position */
+	char *spam_scanner;		/* "none", "spamd", "rspamd" */
+	char *spam_address;		/* host:port */
+	unsigned int spam_timeout;
+	unsigned int spam_max_size_kb;
 
 	/* auth */
 	char **trusted_authserv_ids;	/* NULL-terminated */
+	unsigned int boundary_received;
+	char *public_suffix_list;
 
 	/* templates */
 	char *template_dir;
+	char *template_name;		/* default template set */
+	char *template_timezone;
 
 	/* log */
 	char *log_ident;

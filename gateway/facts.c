@@ -251,6 +251,20 @@ facts_domain_in(const char *domain, const char *const *table)
 	return 0;
 }
 
+/* facts_keep_trust_header - remember a header for the trust gate */
+static void
+facts_keep_trust_header(struct facts *f, const char *name, const char *raw)
+{
+	struct facts_trust_header *h;
+
+	if (f->ntrust_headers >= FACTS_MAX_TRUST_HEADERS || raw == NULL)
+		return;
+	h = &f->trust_headers[f->ntrust_headers++];
+	h->name = g_strdup(name);
+	h->value = g_strndup(raw, 16 * 1024);
+	h->received_above = f->received_count;
+}
+
 /* facts_trimmed_value - header value without surrounding space */
 static char *
 facts_trimmed_value(GMimeHeader *h)
@@ -289,6 +303,12 @@ facts_headers(struct facts *f, GMimeMessage *msg,
 			f->received_count++;
 			continue;
 		}
+		if (g_ascii_strcasecmp(name, "Authentication-Results") == 0 ||
+		    (set->spam_headers != NULL &&
+		    facts_in_table(name, set->spam_headers))) {
+			facts_keep_trust_header(f, name, raw);
+			continue;
+		}
 		if (g_ascii_strcasecmp(name, "From") == 0) {
 			facts_parse_addresses(&f->from, raw);
 			continue;
@@ -310,7 +330,9 @@ facts_headers(struct facts *f, GMimeMessage *msg,
 			continue;
 		}
 		v = facts_trimmed_value(h);
-		if (g_ascii_strcasecmp(name, "Auto-Submitted") == 0) {
+		if (g_ascii_strcasecmp(name, "References") == 0) {
+			facts_set_once(&f->references, raw);
+		} else if (g_ascii_strcasecmp(name, "Auto-Submitted") == 0) {
 			/* RFC 3834: any value but "no" (parameters allowed). */
 			size_t tok = strcspn(v, " \t;(");
 
@@ -516,8 +538,7 @@ facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 	const char *v;
 
 	*facts_r = f;
-	f->auth_detail = g_strdup("no trusted Authentication-Results "
-	    "(the trust gate is not built yet)");
+	f->auth_detail = g_strdup("no trusted Authentication-Results");
 	if ((dupfd = dup(fd)) < 0) {
 		*error_r = g_strdup_printf("dup: %s", g_strerror(errno));
 		facts_free(facts_r);
@@ -565,6 +586,7 @@ facts_free(struct facts **facts)
 	if (f == NULL)
 		return;
 	g_free(f->message_id);
+	g_free(f->references);
 	g_free(f->subject);
 	g_strfreev(f->from.values);
 	g_strfreev(f->recipients.values);
@@ -580,6 +602,10 @@ facts_free(struct facts **facts)
 	g_strfreev(f->loop_markers.values);
 	g_strfreev(f->delivered_to.values);
 	g_free(f->auth_detail);
+	for (size_t i = 0; i < f->ntrust_headers; i++) {
+		g_free(f->trust_headers[i].name);
+		g_free(f->trust_headers[i].value);
+	}
 	g_free(f);
 	*facts = NULL;
 }

@@ -23,10 +23,20 @@
 #include <sys/types.h>
 #include "directory.h"
 
+/* A top-level header the trust gate may read, with its position. */
+struct facts_trust_header {
+	char *name;
+	char *value;			/* raw (folding kept), bounded */
+	unsigned int received_above;	/* Received fields above it */
+};
+
+#define FACTS_MAX_TRUST_HEADERS 32
+
 /* Why a message looks machine-made; the first found wins. */
 struct facts {
 	int parsed;			/* GMime found a header block */
 	char *message_id;		/* without <>, or NULL */
+	char *references;		/* References, sanitized, or NULL */
 	char *subject;			/* decoded UTF-8, or NULL */
 	struct dir_strings from;	/* From: addr-specs, lowercased */
 	struct dir_strings recipients;	/* To, Cc, Resent-To, Resent-Cc */
@@ -46,6 +56,10 @@ struct facts {
 	struct dir_strings delivered_to;	/* Delivered-To values */
 	unsigned int received_count;
 
+	/* Authentication-Results and spam headers, top level only */
+	struct facts_trust_header trust_headers[FACTS_MAX_TRUST_HEADERS];
+	size_t ntrust_headers;
+
 	/* trust gate */
 	int authenticated;		/* envelope sender authenticated */
 	char *auth_detail;		/* why or why not */
@@ -55,6 +69,7 @@ struct facts {
 
 struct facts_settings {
 	const char *loop_header;
+	const char *const *spam_headers;	/* trusted by position */
 };
 
 /* facts_parse - read the message at FD (rewound first) */

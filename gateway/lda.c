@@ -31,9 +31,13 @@
 #include "lda.h"
 #include "log.h"
 #include "maildir.h"
+#include "notice.h"
+#include "spamc.h"
 #include "spool.h"
 #include "state.h"
 #include "submit.h"
+#include "tmpl.h"
+#include "trust.h"
 
 #define LDA_MAX_ADDRESS 320
 
@@ -48,6 +52,8 @@ struct lda_rcpt {
 	char *mailbox;
 	int delivered;
 	int forwarded;
+	int noticed;
+	char *notice_identity;		/* template set: dedupe key part */
 };
 
 /* Everything one run owns. */
@@ -65,6 +71,7 @@ struct lda_run {
 	size_t nrcpt;
 	unsigned int actions_left;	/* planned actions not yet done */
 	unsigned int recorded;		/* progress records written */
+	int spam_done;			/* score looked up (or tried) */
 };
 
 /* lda_safe_address - whether A may go into a header field or an argv */
@@ -170,7 +177,7 @@ lda_lookup(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 
 /* lda_decide - run decide() for one recipient */
 static void
-lda_decide(struct lda_run *run, struct lda_rcpt *r)
+lda_decide_with(struct lda_run *run, struct lda_rcpt *r, int recent, int rate)
 {
 	const struct deputy_conf *c = run->conf;
 	struct decide_input in;
@@ -191,7 +198,99 @@ lda_decide(struct lda_run *run, struct lda_rcpt *r)
 	in.forward_threshold = c->forward_threshold;
 	in.max_received = c->max_received;
 	in.forward_bulk = c->forward_bulk;
+	in.notice_recent = recent;
+	in.rate_exceeded = rate;
+	decision_clear(&r->decision);
 	decide(&in, &r->decision);
+}
+
+/* lda_sender_domain - the envelope sender's domain, lowercased */
+static char *
+lda_sender_domain(const char *sender)
+{
+	const char *at = strrchr(sender, '@');
+
+	return g_ascii_strdown(at != NULL ? at + 1 : "", -1);
+}
+
+/*
+ * lda_decide - decide() once without state; when only the state rules
+ * (duplicate, rate) can still stop the notice, look them up and decide
+ * again. Most messages never touch the state file.
+ */
+static int
+lda_decide(struct lda_run *run, struct lda_rcpt *r, char **error_r)
+{
+	struct state_rates rates = { run->conf->rate_per_recipient,
+	    run->conf->rate_per_domain, run->conf->rate_global };
+	char *domain;
+	int recent, rate;
+
+	r->notice_identity = g_strdup(r->entry && r->entry->template_name ?
+	    r->entry->template_name : run->conf->template_name);
+	lda_decide_with(run, r, 0, 0);
+	if (r->decision.notice_reason != DR_NONE)
+		return 0;
+	if (run->state == NULL && (run->opt->explain ?
+	    access(run->conf->state_path, F_OK) != 0 : 0))
+		return 0;	/* explain: no state yet, nothing recorded */
+	if (run->state == NULL && state_open(run->conf->state_path,
+	    run->conf->state_map_size, run->opt->explain, &run->state,
+	    error_r) != 0)
+		return -1;
+	recent = state_notice_recent(run->state, r->address, run->sender,
+	    r->notice_identity, run->conf->notice_period_days * 86400,
+	    run->now, error_r);
+	if (recent < 0)
+		return -1;
+	domain = lda_sender_domain(run->sender);
+	rate = state_rate_exceeded(run->state, r->address, domain, &rates,
+	    run->now, error_r);
+	g_free(domain);
+	if (rate < 0)
+		return -1;
+	lda_decide_with(run, r, recent, rate);
+	return 0;
+}
+
+/* lda_spam - the spam score, from trusted headers or the scanner */
+static void
+lda_spam(struct lda_run *run, const char *recipient)
+{
+	const struct deputy_conf *c = run->conf;
+	struct spamc_request req;
+	double score;
+	char *err = NULL;
+
+	if (run->spam_done)
+		return;
+	run->spam_done = 1;
+	if (trust_spam_score(run->facts, c->boundary_received, &score)) {
+		run->facts->spam_known = 1;
+		run->facts->spam_score = score;
+		return;
+	}
+	if (strcmp(c->spam_scanner, "none") == 0 || !run->facts->parsed)
+		return;
+	memset(&req, 0, sizeof(req));
+	req.kind = strcmp(c->spam_scanner, "rspamd") == 0 ? SPAMC_RSPAMD :
+	    SPAMC_SPAMD;
+	req.address = c->spam_address;
+	req.fd = run->spool.fd;
+	req.offset = run->body_offset;
+	req.size = run->spool.size - run->body_offset;
+	req.timeout = c->spam_timeout;
+	req.max_size = (off_t)c->spam_max_size_kb * 1024;
+	req.sender = run->sender;
+	req.recipient = recipient;
+	req.client = run->opt->client;
+	if (spamc_score(&req, &score, &err) == 0) {
+		run->facts->spam_known = 1;
+		run->facts->spam_score = score;
+	} else {
+		log_warn("spam scanner: %s: no score, so no notice", err);
+		g_free(err);
+	}
 }
 
 /* lda_explain - print the decision record of one recipient */
@@ -223,12 +322,20 @@ lda_explain(struct lda_run *run, struct lda_rcpt *r, FILE *out)
 	for (size_t i = 0; i < d->forward_skipped.count; i++)
 		fprintf(out, "  skipped: %s\n", d->forward_skipped.values[i]);
 	if (d->notice_reason == DR_NONE)
-		fprintf(out, "  notice:  yes\n");
+		fprintf(out, "  notice:  yes, to <%s> from <>, template %s\n",
+		    run->sender, r->notice_identity);
 	else
 		fprintf(out, "  notice:  no (%s%s%s)\n",
 		    decide_reason_name(d->notice_reason),
 		    d->notice_detail ? ": " : "",
 		    d->notice_detail ? d->notice_detail : "");
+	fprintf(out, "  trust:   %s; spam score %s\n",
+	    run->facts->authenticated ? "authenticated" : "not authenticated",
+	    run->facts->spam_known ? "known" : "unknown");
+	if (run->facts->spam_known)
+		fprintf(out, "  score:   %.2f (notice at most %.2f, forward "
+		    "below %.2f)\n", run->facts->spam_score,
+		    run->conf->notice_threshold, run->conf->forward_threshold);
 	fprintf(out, "  gate:\n");
 	for (unsigned int i = 0; i < d->rule_count; i++)
 		fprintf(out, "    %-24s %s%s%s\n",
@@ -254,7 +361,7 @@ lda_log(struct lda_run *run, struct lda_rcpt *r)
 	    run->facts->message_id ? run->facts->message_id : "",
 	    r->away ? "yes" : "no", r->delivered ? "delivered" : "failed",
 	    fwd, decide_reason_name(d->forward_reason),
-	    d->notice_reason == DR_NONE ? "due" : "no",
+	    r->noticed ? "sent" : "no",
 	    decide_reason_name(d->notice_reason));
 	g_free(fwd);
 }
@@ -344,7 +451,159 @@ lda_fix_newlines(struct lda_run *run, char *prefix)
 	}
 }
 
-/* lda_act - mailbox, forward (notice comes with the trust gate) */
+/* lda_until - the end of the absence for templates, in ZONE */
+static char *
+lda_until(time_t end, const char *zone)
+{
+	GTimeZone *tz;
+	GDateTime *dt, *local;
+	char *text;
+
+	if (end == 0)
+		return g_strdup("further notice");
+	tz = g_time_zone_new_identifier(zone);
+	if (tz == NULL)
+		tz = g_time_zone_new_utc();
+	dt = g_date_time_new_from_unix_utc(end);
+	local = g_date_time_to_timezone(dt, tz);
+	if (g_date_time_get_hour(local) == 0 &&
+	    g_date_time_get_minute(local) == 0) {
+		/* An exclusive midnight end: the day before is the last. */
+		GDateTime *last = g_date_time_add_days(local, -1);
+
+		text = g_date_time_format(last, "%Y-%m-%d");
+		g_date_time_unref(last);
+	} else {
+		text = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
+	}
+	g_date_time_unref(local);
+	g_date_time_unref(dt);
+	g_time_zone_unref(tz);
+	return text;
+}
+
+/* lda_delegate_names - "Bob Jones <bob@example.org>, ..." */
+static char *
+lda_delegate_names(struct lda_run *run, struct lda_rcpt *r)
+{
+	GString *out = g_string_new(NULL);
+	const struct dir_strings *to = &r->decision.forward_to;
+
+	for (size_t i = 0; i < to->count; i++) {
+		struct dir_entry *e = NULL;
+		char *err = NULL;
+
+		if (dir_lookup(run->dir, to->values[i], &e, &err) < 0)
+			g_free(err);
+		if (out->len > 0)
+			g_string_append(out, ", ");
+		if (e != NULL && e->display_name != NULL)
+			g_string_append_printf(out, "%s <%s>", e->display_name,
+			    to->values[i]);
+		else
+			g_string_append(out, to->values[i]);
+		dir_entry_free(&e);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * lda_notice - render, build and hand the notice to sendmail; record it
+ * for dedupe and rates only after sendmail accepted it. A failure here
+ * is logged and never retried: fail closed, never a duplicate.
+ */
+static int
+lda_notice(struct lda_run *run, struct lda_rcpt *r)
+{
+	const struct deputy_conf *c = run->conf;
+	struct notice_input ni;
+	struct submit_request req;
+	struct tmpl *t = NULL;
+	const char *rcpts[2] = { run->sender, NULL };
+	char *err = NULL, *subject = NULL, *body = NULL, *text = NULL;
+	char *until, *delegates, *domain;
+	const char *name = r->entry && r->entry->display_name ?
+	    r->entry->display_name : r->address;
+	const char *from = r->entry && r->entry->mail ? r->entry->mail :
+	    r->address;
+	int rc = -1;
+
+	if (!lda_safe_address(run->sender)) {
+		log_warn("to=<%s>: notice not sent: sender unusable", r->address);
+		return -1;
+	}
+	if (tmpl_load(c->template_dir, r->notice_identity,
+	    r->entry ? r->entry->language : NULL, &t, &err) != 0) {
+		log_warn("to=<%s>: notice not sent: %s", r->address, err);
+		g_free(err);
+		return -1;
+	}
+	until = lda_until(r->absence.end, c->template_timezone);
+	delegates = lda_delegate_names(run, r);
+	{
+		const struct tmpl_var vars[] = {
+			{ "name", name },
+			{ "address", from },
+			{ "until", until },
+			{ "delegates", delegates },
+			{ "subject", run->facts->subject ?
+			    run->facts->subject : "" },
+			{ NULL, NULL }
+		};
+
+		tmpl_render(t, vars, &subject, &body);
+	}
+	memset(&ni, 0, sizeof(ni));
+	ni.from_address = from;
+	ni.from_name = name != r->address ? name : NULL;
+	ni.to_address = run->sender;
+	ni.subject = subject;
+	ni.body = body;
+	ni.in_reply_to = run->facts->message_id;
+	ni.references = run->facts->references;
+	ni.hostname = c->hostname;
+	ni.unique = run->spool.digest;
+	ni.now = run->now;
+	if (notice_build(&ni, &text, &err) != 0) {
+		log_warn("to=<%s>: notice not sent: %s", r->address, err);
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.sendmail = c->sendmail;
+	req.sender = "";
+	req.recipients = rcpts;
+	req.prefix = text;
+	req.fd = -1;
+	req.timeout = c->submit_timeout;
+	if (submit_run(&req, &err) != 0) {
+		log_warn("to=<%s>: notice to <%s> not sent: %s", r->address,
+		    run->sender, err);
+		goto out;
+	}
+	domain = lda_sender_domain(run->sender);
+	if (state_notice_record(run->state, r->address, run->sender,
+	    r->notice_identity, domain, run->now, &err) != 0) {
+		log_warn("to=<%s>: notice sent but not recorded: %s",
+		    r->address, err);
+		g_free(err);
+		err = NULL;
+	}
+	g_free(domain);
+	log_info("to=<%s>: notice sent to <%s> (template %s.%s)", r->address,
+	    run->sender, r->notice_identity, tmpl_language(t));
+	rc = 0;
+out:
+	g_free(err);
+	g_free(text);
+	g_free(subject);
+	g_free(body);
+	g_free(until);
+	g_free(delegates);
+	tmpl_free(&t);
+	return rc;
+}
+
+/* lda_act - mailbox, forward, notice, in that order */
 static int
 lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 	char **error_r)
@@ -411,12 +670,22 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 		}
 	}
 	if (d->notice_reason == DR_NONE) {
-		/*
-		 * Unreachable until the trust gate exists: facts never
-		 * report an authenticated sender yet. Fail closed.
-		 */
-		log_warn("to=<%s>: notice due but notices are not built; "
-		    "nothing sent", r->address);
+		done = lda_done_before(run, r, STATE_NOTICED, error_r);
+		if (done < 0) {
+			*dsn_r = "4.3.0";
+			return -1;
+		}
+		if (done) {
+			log_info("to=<%s>: notice sent by an earlier attempt",
+			    r->address);
+			r->noticed = 1;
+		} else if (lda_notice(run, r) == 0) {
+			r->noticed = 1;
+		}
+		if (lda_record(run, r, STATE_NOTICED, error_r) != 0) {
+			*dsn_r = "4.3.0";
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -446,6 +715,8 @@ lda_plan(struct lda_run *run)
 		run->actions_left++;
 		if (d->forward_reason == DR_NONE)
 			run->actions_left++;
+		if (d->notice_reason == DR_NONE)
+			run->actions_left++;
 	}
 }
 
@@ -461,6 +732,7 @@ lda_cleanup(struct lda_run *run)
 		dir_strings_free(&r->delegates);
 		decision_clear(&r->decision);
 		g_free(r->mailbox);
+		g_free(r->notice_identity);
 	}
 	g_free(run->rcpts);
 	state_close(&run->state);
@@ -496,9 +768,19 @@ lda_prepare(struct lda_run *run, const char **dsn_r, char **error_r)
 	run->body_offset = lda_body_offset(run->spool.fd);
 	memset(&fset, 0, sizeof(fset));
 	fset.loop_header = run->conf->loop_header;
+	fset.spam_headers = (const char *const *)run->conf->spam_headers;
 	if (facts_parse(run->spool.fd, &fset, &run->facts, error_r) != 0) {
 		*dsn_r = "4.3.0";
 		return -1;
+	}
+	{
+		struct trust_settings tset = {
+			(const char *const *)run->conf->trusted_authserv_ids,
+			run->conf->boundary_received,
+			run->conf->public_suffix_list
+		};
+
+		trust_authenticate(run->facts, run->sender, &tset);
 	}
 	conf_dir_settings(run->conf, &dset);
 	if (dir_open(&dset, &run->dir, error_r) != 0) {
@@ -545,7 +827,15 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 			*dsn_r = "4.4.3";
 			goto out;
 		}
-		lda_decide(&run, r);
+		/* Only away recipients need a score (notice, forward). */
+		if (r->away)
+			lda_spam(&run, r->address);
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (lda_decide(&run, &run.rcpts[i], error_r) != 0) {
+			*dsn_r = "4.3.0";
+			goto out;
+		}
 	}
 	if (opt->explain) {
 		for (size_t i = 0; i < n; i++)

@@ -194,3 +194,209 @@ state_progress_clear(struct state *st, const char *digest, const char *rcpt,
 		return state_err(error_r, "commit", rc);
 	return 0;
 }
+
+#define STATE_HOUR 3600
+
+/* state_get_number - the decimal value under KEY, 0 if absent */
+static int
+state_get_number(struct state *st, const char *key, size_t klen,
+		 long long *value_r, char **error_r)
+{
+	MDB_txn *txn;
+	MDB_val k = { klen, (void *)key }, v;
+	int rc;
+
+	*value_r = 0;
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return state_err(error_r, "read", rc);
+	rc = mdb_get(txn, st->dbi, &k, &v);
+	if (rc == 0) {
+		char buf[32];
+		size_t n = MIN(v.mv_size, sizeof(buf) - 1);
+
+		memcpy(buf, v.mv_data, n);
+		buf[n] = '\0';
+		*value_r = strtoll(buf, NULL, 10);
+	}
+	mdb_txn_abort(txn);
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return state_err(error_r, "get", rc);
+	return 0;
+}
+
+/* state_key2 - "TAG\0A\0B\0C" with its length */
+static char *
+state_key2(const char *tag, const char *a, const char *b, const char *c,
+	   size_t *len_r)
+{
+	GString *k = g_string_new(tag);
+
+	g_string_append_len(k, "", 1);
+	g_string_append(k, a);
+	if (b != NULL) {
+		g_string_append_len(k, "", 1);
+		g_string_append(k, b);
+	}
+	if (c != NULL) {
+		g_string_append_len(k, "", 1);
+		g_string_append(k, c);
+	}
+	*len_r = k->len;
+	return g_string_free(k, FALSE);
+}
+
+/* state_notice_recent - 1 if a notice went out within PERIOD */
+int
+state_notice_recent(struct state *st, const char *rcpt, const char *sender,
+		    const char *identity, unsigned int period, time_t now,
+		    char **error_r)
+{
+	size_t klen;
+	char *key = state_key2("d", rcpt, sender, identity, &klen);
+	long long when;
+	int rc = state_get_number(st, key, klen, &when, error_r);
+
+	g_free(key);
+	if (rc != 0)
+		return -1;
+	return when != 0 && now - (time_t)when < (time_t)period;
+}
+
+/* state_rate_exceeded - 1 if one more notice would pass a cap */
+int
+state_rate_exceeded(struct state *st, const char *rcpt,
+		    const char *sender_domain, const struct state_rates *rates,
+		    time_t now, char **error_r)
+{
+	char hour[24];
+	const char *subjects[3] = { rcpt, sender_domain, "*" };
+	const char *tags[3] = { "rr", "rd", "rg" };
+	unsigned int caps[3] = { rates->per_recipient, rates->per_domain,
+	    rates->global };
+
+	g_snprintf(hour, sizeof(hour), "%lld", (long long)(now / STATE_HOUR));
+	for (int i = 0; i < 3; i++) {
+		size_t klen;
+		char *key;
+		long long count;
+		int rc;
+
+		if (caps[i] == 0)
+			continue;
+		key = state_key2(tags[i], subjects[i], hour, NULL, &klen);
+		rc = state_get_number(st, key, klen, &count, error_r);
+		g_free(key);
+		if (rc != 0)
+			return -1;
+		if (count >= caps[i])
+			return 1;
+	}
+	return 0;
+}
+
+/* state_purge - drop rate counters of past hours (bounded work) */
+static void
+state_purge(struct state *st, MDB_txn *txn, time_t now)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	long long this_hour = (long long)(now / STATE_HOUR);
+	int rc, budget = 1000;
+
+	if (mdb_cursor_open(txn, st->dbi, &cur) != 0)
+		return;
+	k.mv_data = "r";
+	k.mv_size = 1;
+	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	while (rc == 0 && budget-- > 0 && k.mv_size > 1 &&
+	    ((const char *)k.mv_data)[0] == 'r') {
+		const char *end = (const char *)k.mv_data + k.mv_size;
+		const char *nul = end;
+		char buf[24];
+		size_t n;
+
+		while (nul > (const char *)k.mv_data && nul[-1] != '\0')
+			nul--;
+		n = MIN((size_t)(end - nul), sizeof(buf) - 1);
+		memcpy(buf, nul, n);
+		buf[n] = '\0';
+		if (strtoll(buf, NULL, 10) < this_hour)
+			(void)mdb_cursor_del(cur, 0);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	mdb_cursor_close(cur);
+}
+
+/* state_incr - add one to the counter under KEY inside TXN */
+static int
+state_incr(struct state *st, MDB_txn *txn, const char *key, size_t klen)
+{
+	MDB_val k = { klen, (void *)key }, v;
+	char buf[32];
+	long long n = 0;
+	int rc = mdb_get(txn, st->dbi, &k, &v);
+
+	if (rc == 0) {
+		size_t len = MIN(v.mv_size, sizeof(buf) - 1);
+
+		memcpy(buf, v.mv_data, len);
+		buf[len] = '\0';
+		n = strtoll(buf, NULL, 10);
+	} else if (rc != MDB_NOTFOUND) {
+		return rc;
+	}
+	g_snprintf(buf, sizeof(buf), "%lld", n + 1);
+	v.mv_data = buf;
+	v.mv_size = strlen(buf);
+	return mdb_put(txn, st->dbi, &k, &v, 0);
+}
+
+/* state_notice_record - remember a notice handed to sendmail */
+int
+state_notice_record(struct state *st, const char *rcpt, const char *sender,
+		    const char *identity, const char *sender_domain,
+		    time_t now, char **error_r)
+{
+	MDB_txn *txn;
+	MDB_val k, v;
+	char hour[24], stamp[24];
+	size_t klen;
+	char *key;
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
+		return state_err(error_r, "write", rc);
+	g_snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
+	key = state_key2("d", rcpt, sender, identity, &klen);
+	k.mv_data = key;
+	k.mv_size = klen;
+	v.mv_data = stamp;
+	v.mv_size = strlen(stamp);
+	rc = mdb_put(txn, st->dbi, &k, &v, 0);
+	g_free(key);
+	g_snprintf(hour, sizeof(hour), "%lld", (long long)(now / STATE_HOUR));
+	if (rc == 0) {
+		key = state_key2("rr", rcpt, hour, NULL, &klen);
+		rc = state_incr(st, txn, key, klen);
+		g_free(key);
+	}
+	if (rc == 0) {
+		key = state_key2("rd", sender_domain, hour, NULL, &klen);
+		rc = state_incr(st, txn, key, klen);
+		g_free(key);
+	}
+	if (rc == 0) {
+		key = state_key2("rg", "*", hour, NULL, &klen);
+		rc = state_incr(st, txn, key, klen);
+		g_free(key);
+	}
+	if (rc != 0) {
+		mdb_txn_abort(txn);
+		return state_err(error_r, "notice record", rc);
+	}
+	if (g_random_int_range(0, 64) == 0)
+		state_purge(st, txn, now);
+	if ((rc = mdb_txn_commit(txn)) != 0)
+		return state_err(error_r, "commit", rc);
+	return 0;
+}

@@ -49,4 +49,29 @@ int state_progress_put(struct state *st, const char *digest, const char *rcpt,
 int state_progress_clear(struct state *st, const char *digest,
 			 const char *rcpt, char **error_r);
 
+/* Notice rate caps, per hour; 0 means no cap. */
+struct state_rates {
+	unsigned int per_recipient;
+	unsigned int per_domain;	/* the sender's domain */
+	unsigned int global;
+};
+
+/* state_notice_recent - 1 if a notice for (RCPT, SENDER, IDENTITY) went
+ * out less than PERIOD seconds before NOW */
+int state_notice_recent(struct state *st, const char *rcpt,
+			const char *sender, const char *identity,
+			unsigned int period, time_t now, char **error_r);
+
+/* state_rate_exceeded - 1 if one more notice would pass a cap */
+int state_rate_exceeded(struct state *st, const char *rcpt,
+			const char *sender_domain,
+			const struct state_rates *rates, time_t now,
+			char **error_r);
+
+/* state_notice_record - remember a notice handed to sendmail */
+int state_notice_record(struct state *st, const char *rcpt,
+			const char *sender, const char *identity,
+			const char *sender_domain, time_t now,
+			char **error_r);
+
 #endif

@@ -68,7 +68,7 @@ submit_child(const struct submit_request *req, int in_fd, int err_fd)
 	g_ptr_array_add(argv, (char *)req->sendmail);
 	g_ptr_array_add(argv, "-i");
 	g_ptr_array_add(argv, "-f");
-	g_ptr_array_add(argv, (char *)(*req->sender ? req->sender : "<>"));
+	g_ptr_array_add(argv, (char *)req->sender);	/* "" is <> */
 	g_ptr_array_add(argv, "--");
 	for (const char *const *r = req->recipients; *r != NULL; r++)
 		g_ptr_array_add(argv, (char *)*r);
@@ -95,7 +95,8 @@ submit_feed(const struct submit_request *req, int to_child, int from_err,
 		int n;
 
 		if (pending_len == 0 && !body_done) {
-			ssize_t got = pread(req->fd, buf, SUBMIT_BUF, off);
+			ssize_t got = req->fd < 0 ? 0 :
+			    pread(req->fd, buf, SUBMIT_BUF, off);
 
 			if (got < 0 && errno == EINTR)
 				continue;

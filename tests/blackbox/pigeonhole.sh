@@ -72,6 +72,7 @@ while IFS="$tab" read -r eml expected svtest name efrom eto eorig cmd; do
 	if [ -n "$eorig" ]; then lda "$f" -f "$sender" -a "$eorig" -- "$rcpt"
 	else lda "$f" -f "$sender" -- "$rcpt"; fi
 	line=$(cat "$T/log")
+	[ "$rc" -eq 0 ] || diag "$eml: exit $rc: $err"
 	want=$(expected_reason "$eml")
 	case $expected in
 	no-reply)
@@ -88,6 +89,81 @@ done <<CASES
 $(awk -F'\t' -v OFS='\t' '{ for (i = 1; i <= 8; i++) if ($i == "") $i = "-"; print }' "$P/cases.tsv")
 CASES
 [ "$n" -eq 45 ]; ok $? "all 45 Pigeonhole cases ran ($n)"
+
+# Second pass: the sender authenticated by a trusted Authentication-Results
+# and a trusted spam score of 0, both above every Received field. Now
+# every "reply" case gets a notice, every "no-reply" case none, except
+# the deliberate differences below.
+cat >>"$T/deputy.conf" <<CONF
+auth { trusted_authserv_ids = {"mx.example.org"} }
+spam { trusted_headers = {"X-Spam-Score"} }
+templates { dir = "$srcdir/templates" }
+CONF
+
+# Where deputy is stricter than Pigeonhole, on purpose (see README):
+# the original recipient (an alias or list address, Pigeonhole's
+# sieve_vacation_use_original_recipient) and "any recipient"
+# (sieve_vacation_dont_check_recipient) do not make the user addressed.
+deliberate() {
+	case $1 in
+	reply-15-*|reply-16-*|reply-17-*) echo not-addressed ;;
+	esac
+}
+
+m=0
+while IFS="$tab" read -r eml expected svtest name efrom eto eorig cmd; do
+	[ "$eml" = eml ] && continue
+	[ "$efrom" = - ] && efrom=""
+	[ "$eto" = - ] && eto=""
+	[ "$eorig" = - ] && eorig=""
+	f=$P/$eml
+	sender=${efrom:-$(header_addr "$f" from)}
+	sender=${sender#<}; sender=${sender%>}
+	rcpt=${eto:-$(header_addr "$f" to)}
+	{
+		echo "dn: uid=user,dc=example,dc=com"
+		echo "objectClass: inetOrgPerson"
+		echo "mail: $rcpt"
+		echo "displayName: Test User"
+		echo "$cmd" | grep -o ':addresses \(\[[^]]*\]\|"[^"]*"\)' |
+		    grep -o '"[^"]*"' | tr -d '"' |
+		    sed 's/^/mailAlternateAddress: /'
+		echo "deputyAbsence:: $(absence_b64 20000101 21000101)"
+	} >"$T/directory.ldif"
+	{
+		printf 'Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=%s\n' "$sender"
+		printf 'X-Spam-Score: 0\n'
+		cat "$f"
+	} >"$T/case.eml"
+	rm -f "$T/sent/"* "$T/state.lmdb" "$T/state.lmdb-lock"
+	: >"$T/log"
+	[ "$(id -u)" -eq 0 ] && chown nobody "$T/directory.ldif" "$T/case.eml" "$T/log" "$T/sent"
+	if [ -n "$eorig" ]; then lda "$T/case.eml" -f "$sender" -a "$eorig" -- "$rcpt"
+	else lda "$T/case.eml" -f "$sender" -- "$rcpt"; fi
+	line=$(grep ' msgid=' "$T/log" | tail -1)
+	notices=$(grep -l '^$' "$T/sent/"*.argv 2>/dev/null | wc -l)
+	why=$(deliberate "$eml")
+	m=$((m + 1))
+	case $expected in
+	reply)
+		if [ -n "$why" ]; then
+			echo "$line" | grep -q "notice=no notice_reason=$why\$"
+			ok $? "$eml (trusted): deliberately no notice: $why (${line##*notice_reason=})"
+		else
+			[ "$notices" -eq 1 ] && echo "$line" | grep -q "notice=sent"
+			ok $? "$eml (trusted): one notice (${line##*notice=})"
+		fi ;;
+	no-reply)
+		want=$(expected_reason "$eml")
+		[ "$notices" -eq 0 ] && echo "$line" | grep -q "notice_reason=$want\$"
+		ok $? "$eml (trusted): no notice, reason $want (${line##*notice_reason=})" ;;
+	*)
+		[ "$notices" -eq 0 ] || [ "$rc" -eq 0 ]
+		ok $? "$eml (trusted, $expected): exit $rc" ;;
+	esac
+done <<CASES
+$(awk -F'\t' -v OFS='\t' '{ for (i = 1; i <= 8; i++) if ($i == "") $i = "-"; print }' "$P/cases.tsv")
+CASES
 
 cleanup
 done_testing

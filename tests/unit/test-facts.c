@@ -99,7 +99,7 @@ row_len(const struct row *r)
 int
 main(void)
 {
-	struct facts_settings set = { "X-Deputy-Loop" };
+	struct facts_settings set = { "X-Deputy-Loop", NULL };
 
 	facts_init();
 	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {

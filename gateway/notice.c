@@ -1,0 +1,141 @@
+/*
+ * NAME
+ *	notice - build an RFC 3834 notice with GMime
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "notice.h"
+
+#define NOTICE_MAX_REFS 10
+
+/* notice_msgid_ok - whether ID may be copied into a header as <ID> */
+int
+notice_msgid_ok(const char *id)
+{
+	size_t n;
+
+	if (id == NULL || (n = strlen(id)) == 0 || n > 250 ||
+	    strchr(id, '@') == NULL)
+		return 0;
+	for (const char *p = id; *p; p++)
+		if (*p <= 0x20 || *p >= 0x7f || *p == '<' || *p == '>' ||
+		    *p == '"' || *p == '\\' || *p == '(' || *p == ')' ||
+		    *p == ',' || *p == ';')
+			return 0;
+	return 1;
+}
+
+/* notice_references - up to 10 clean ids from RAW, then IN_REPLY_TO */
+static char *
+notice_references(const char *raw, const char *in_reply_to)
+{
+	GString *out = g_string_new(NULL);
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+
+	for (const char *p = raw; p != NULL && *p != '\0';) {
+		const char *lt = strchr(p, '<'), *gt;
+		char *id;
+
+		if (lt == NULL || (gt = strchr(lt, '>')) == NULL)
+			break;
+		id = g_strndup(lt + 1, (gsize)(gt - lt - 1));
+		if (notice_msgid_ok(id))
+			g_ptr_array_add(ids, id);
+		else
+			g_free(id);
+		p = gt + 1;
+	}
+	/* Keep the first and the last ones, as RFC 5322 suggests. */
+	while (ids->len > NOTICE_MAX_REFS - 1)
+		g_ptr_array_remove_index(ids, 1);
+	for (guint i = 0; i < ids->len; i++)
+		g_string_append_printf(out, "%s<%s>", out->len ? " " : "",
+		    (char *)g_ptr_array_index(ids, i));
+	if (notice_msgid_ok(in_reply_to))
+		g_string_append_printf(out, "%s<%s>", out->len ? " " : "",
+		    in_reply_to);
+	g_ptr_array_free(ids, TRUE);
+	return g_string_free(out, FALSE);
+}
+
+/* notice_one_line - TEXT with every control character made a space */
+static char *
+notice_one_line(const char *text)
+{
+	char *s = g_strdup(text != NULL ? text : "");
+
+	for (char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
+	return s;
+}
+
+/* notice_build - the whole message as text (LF line ends) */
+int
+notice_build(const struct notice_input *in, char **text_r, char **error_r)
+{
+	char *name, *subject;
+	GMimeMessage *msg;
+	GMimeTextPart *part;
+	GMimeObject *obj;
+	GDateTime *date;
+	char *msgid, *refs;
+
+	if (in->from_address == NULL || in->to_address == NULL ||
+	    strpbrk(in->from_address, "\r\n") != NULL ||
+	    strpbrk(in->to_address, "\r\n") != NULL) {
+		*error_r = g_strdup("notice: unusable address");
+		return -1;
+	}
+	msg = g_mime_message_new(TRUE);
+	obj = GMIME_OBJECT(msg);
+	/* Defence in depth: the renderer already did this. */
+	name = in->from_name != NULL ? notice_one_line(in->from_name) : NULL;
+	subject = notice_one_line(in->subject);
+	internet_address_list_add(g_mime_message_get_from(msg),
+	    internet_address_mailbox_new(name, in->from_address));
+	g_free(name);
+	internet_address_list_add(g_mime_message_get_addresses(msg,
+	    GMIME_ADDRESS_TYPE_TO),
+	    internet_address_mailbox_new(NULL, in->to_address));
+	g_mime_message_set_subject(msg, subject, "utf-8");
+	g_free(subject);
+	date = g_date_time_new_from_unix_utc(in->now);
+	g_mime_message_set_date(msg, date);
+	g_date_time_unref(date);
+	msgid = g_strdup_printf("deputy.%s.%lld@%s", in->unique,
+	    (long long)in->now, in->hostname);
+	if (notice_msgid_ok(msgid))
+		g_mime_message_set_message_id(msg, msgid);
+	g_free(msgid);
+	if (notice_msgid_ok(in->in_reply_to)) {
+		char *irt = g_strdup_printf("<%s>", in->in_reply_to);
+
+		g_mime_object_set_header(obj, "In-Reply-To", irt, NULL);
+		g_free(irt);
+	}
+	refs = notice_references(in->references, in->in_reply_to);
+	if (*refs != '\0')
+		g_mime_object_set_header(obj, "References", refs, NULL);
+	g_free(refs);
+	g_mime_object_set_header(obj, "Auto-Submitted", "auto-replied", NULL);
+	g_mime_object_set_header(obj, "Precedence", "bulk", NULL);
+	g_mime_object_set_header(obj, "X-Auto-Response-Suppress", "All", NULL);
+
+	part = g_mime_text_part_new_with_subtype("plain");
+	g_mime_text_part_set_text(part, in->body);
+	g_mime_text_part_set_charset(part, "utf-8");
+	g_mime_part_set_content_encoding(GMIME_PART(part),
+	    GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE);
+	g_mime_message_set_mime_part(msg, GMIME_OBJECT(part));
+	g_object_unref(part);
+
+	*text_r = g_mime_object_to_string(obj, NULL);
+	g_object_unref(msg);
+	return 0;
+}

@@ -1,0 +1,207 @@
+/*
+ * test-notice - templates and the notice message: the four languages,
+ * conditional lines, and hostile values that must never split a header.
+ */
+
+#include "config.h"
+
+#include <string.h>
+
+#include <gmime/gmime.h>
+
+#include "facts.h"
+#include "notice.h"
+#include "tap.h"
+#include "tmpl.h"
+
+/* headers_clean - every header line is "Name: ..." or a continuation */
+static int
+headers_clean(const char *text, char **bad_r)
+{
+	const char *p = text;
+
+	if (strchr(text, '\r') != NULL || strlen(text) == 0) {
+		*bad_r = g_strdup("a CR");
+		return 0;
+	}
+	while (*p != '\0' && *p != '\n') {
+		const char *nl = strchr(p, '\n');
+		size_t len = nl ? (size_t)(nl - p) : strlen(p);
+		const char *colon = memchr(p, ':', len);
+
+		if (!(*p == ' ' || *p == '\t')) {
+			if (colon == NULL || colon == p) {
+				*bad_r = g_strndup(p, len);
+				return 0;
+			}
+			for (const char *q = p; q < colon; q++)
+				if (*q <= ' ' || *q >= 127) {
+					*bad_r = g_strndup(p, len);
+					return 0;
+				}
+		}
+		if (g_ascii_strncasecmp(p, "Bcc:", 4) == 0 ||
+		    g_ascii_strncasecmp(p, "X-Injected:", 11) == 0) {
+			*bad_r = g_strndup(p, len);
+			return 0;
+		}
+		p += len + (nl ? 1 : 0);
+	}
+	return 1;
+}
+
+/* count_header - how many times NAME is a header of the parsed TEXT */
+static int
+count_header(const char *text, const char *name)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	int n = 0;
+
+	if (m != NULL) {
+		GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(m));
+
+		for (int i = 0; i < g_mime_header_list_get_count(hl); i++)
+			if (g_ascii_strcasecmp(g_mime_header_get_name(
+			    g_mime_header_list_get_header_at(hl, i)), name) == 0)
+				n++;
+		g_object_unref(m);
+	}
+	g_object_unref(p);
+	g_object_unref(s);
+	return n;
+}
+
+int
+main(void)
+{
+	const char *dir = g_getenv("srcdir") ? g_getenv("srcdir") : ".";
+	char *tdir = g_strdup_printf("%s/templates", dir);
+	static const char *const langs[] = { "en", "de", "fr", "es", "de-AT", "it", NULL };
+	static const char *const want[] = { "en", "de", "fr", "es", "de", "en" };
+	static const char *const hostile[] = {
+		"line\r\nBcc: victim@example.net",
+		"line\nX-Injected: yes",
+		"=?utf-8?q?a=0D=0ABcc=3A_x=40y?=",
+		"nul\001\002\033[31m",
+		"\r\n\r\nbody injection",
+		"very long " "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	};
+	struct tmpl *t = NULL;
+	char *err = NULL, *subject, *body;
+
+	g_mime_init();
+	for (int i = 0; langs[i] != NULL; i++) {
+		struct tmpl_var vars[] = {
+			{ "name", "Alice Smith" }, { "until", "2027-01-04" },
+			{ "delegates", "Bob Jones <bob@example.org>" },
+			{ "subject", "Contract" }, { NULL, NULL }
+		};
+
+		tap_ok(tmpl_load(tdir, "notice", langs[i], &t, &err) == 0 &&
+		    strcmp(tmpl_language(t), want[i]) == 0,
+		    "template for %s is %s", langs[i], t ? tmpl_language(t) : err);
+		if (t == NULL) {
+			g_free(err);
+			err = NULL;
+			continue;
+		}
+		tmpl_render(t, vars, &subject, &body);
+		tap_ok(strstr(subject, "Contract") != NULL &&
+		    strchr(subject, '\n') == NULL, "%s subject: %s", langs[i], subject);
+		tap_ok(strstr(body, "Alice Smith") && strstr(body, "2027-01-04") &&
+		    strstr(body, "bob@example.org") && strstr(body, "${") == NULL,
+		    "%s body has name, date, delegate, no raw variable", langs[i]);
+		g_free(subject);
+		g_free(body);
+		tmpl_free(&t);
+	}
+	/* The delegate line disappears when there is none. */
+	{
+		struct tmpl_var vars[] = { { "name", "A" }, { "until", "x" },
+		    { "delegates", "" }, { NULL, NULL } };
+
+		tmpl_load(tdir, "notice", "en", &t, &err);
+		tmpl_render(t, vars, &subject, &body);
+		tap_ok(strstr(body, "passed on") == NULL, "no delegate: no delegate line");
+		g_free(subject);
+		g_free(body);
+		tmpl_free(&t);
+	}
+	tap_ok(tmpl_load(tdir, "../etc/passwd", "en", &t, &err) == -1,
+	    "template name with a path refused: %s", err ? err : "(none)");
+	g_free(err);
+	err = NULL;
+	tap_ok(tmpl_load("/nonexistent", "notice", "en", &t, &err) == -1,
+	    "missing template directory: %s", err ? err : "(none)");
+	g_free(err);
+	err = NULL;
+
+	/* Hostile values in every header the notice has. */
+	tmpl_load(tdir, "notice", "en", &t, &err);
+	for (size_t i = 0; i < G_N_ELEMENTS(hostile); i++) {
+		struct tmpl_var vars[] = { { "name", hostile[i] },
+		    { "until", hostile[i] }, { "delegates", hostile[i] },
+		    { "subject", hostile[i] }, { NULL, NULL } };
+		struct notice_input in;
+		char *text = NULL, *bad = NULL;
+
+		tmpl_render(t, vars, &subject, &body);
+		memset(&in, 0, sizeof(in));
+		in.from_address = "alice@example.org";
+		in.from_name = hostile[i];
+		in.to_address = "bob@example.com";
+		in.subject = subject;
+		in.body = body;
+		in.in_reply_to = hostile[i];
+		in.references = hostile[i];
+		in.hostname = "mx.example.org";
+		in.unique = "0123456789abcdef";
+		in.now = 1798761600;
+		tap_ok(notice_build(&in, &text, &err) == 0, "hostile %zu: built", i);
+		tap_ok(text && headers_clean(text, &bad), "hostile %zu: header lines clean%s%s",
+		    i, bad ? ": " : "", bad ? bad : "");
+		tap_ok(text && count_header(text, "Bcc") == 0 &&
+		    count_header(text, "X-Injected") == 0 &&
+		    count_header(text, "To") == 1 && count_header(text, "Subject") == 1,
+		    "hostile %zu: no injected header, one To, one Subject", i);
+		g_free(bad);
+		g_free(text);
+		g_free(subject);
+		g_free(body);
+	}
+	tmpl_free(&t);
+
+	/* A well-formed notice carries RFC 3834's fields. */
+	{
+		struct notice_input in;
+		char *text = NULL;
+
+		memset(&in, 0, sizeof(in));
+		in.from_address = "alice@example.org";
+		in.from_name = "Älice Smith";
+		in.to_address = "bob@example.com";
+		in.subject = "Abwesenheit: Vertrag für Januar";
+		in.body = "Grüße\n";
+		in.in_reply_to = "c1@partner.example.net";
+		in.references = "<a@x.org> <b@y.org>";
+		in.hostname = "mx.example.org";
+		in.unique = "0123456789abcdef";
+		in.now = 1798761600;
+		notice_build(&in, &text, &err);
+		tap_ok(text && strstr(text, "Auto-Submitted: auto-replied\n"), "Auto-Submitted");
+		tap_ok(text && strstr(text, "Precedence: bulk\n"), "Precedence: bulk");
+		tap_ok(text && strstr(text, "X-Auto-Response-Suppress: All\n"), "X-Auto-Response-Suppress");
+		tap_ok(text && strstr(text, "In-Reply-To: <c1@partner.example.net>\n"), "In-Reply-To");
+		tap_ok(text && strstr(text, "References: <a@x.org> <b@y.org> <c1@partner.example.net>"), "References");
+		tap_ok(text && strstr(text, "Subject: ") != NULL &&
+		    strstr(strstr(text, "Subject: "), "=?UTF-8?") != NULL &&
+		    strstr(text, "für") == NULL, "RFC 2047 Subject");
+		tap_ok(text && strstr(text, "Content-Transfer-Encoding: quoted-printable"), "quoted-printable body");
+		tap_ok(text && strstr(text, "charset=utf-8"), "UTF-8");
+		g_free(text);
+	}
+	g_free(tdir);
+	return tap_done();
+}
