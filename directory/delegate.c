@@ -262,8 +262,12 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 		de = NULL;
 		error = NULL;
 		if (delegate_is_dn(value)) {
-			if (delegate_seen_dn(ctx, value))
+			if (delegate_seen_dn(ctx, value)) {
+				delegate_warn(ctx, "delegation cycle or repeat: "
+				    "%s '%s' of %s was already visited", attr,
+				    value, entry->dn ? entry->dn : "?");
 				continue;
+			}
 			ctx->lookups++;
 			rc = dir_lookup_dn(ctx->dir, value, &de, &error);
 			if (rc < 0) {
@@ -284,8 +288,12 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 					      "nor an address", attr, value);
 				continue;
 			}
-			if (delegate_seen_address(ctx, value))
+			if (delegate_seen_address(ctx, value)) {
+				delegate_warn(ctx, "delegation cycle or repeat: "
+				    "%s '%s' of %s was already visited", attr,
+				    value, entry->dn ? entry->dn : "?");
 				continue;
+			}
 			ctx->lookups++;
 			rc = dir_lookup(ctx->dir, value, &de, &error);
 			if (rc < 0) {
@@ -301,6 +309,9 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 			}
 			/* the same person reached under another name */
 			if (de->dn != NULL && delegate_seen_dn(ctx, de->dn)) {
+				delegate_warn(ctx, "delegation cycle or repeat: "
+				    "%s '%s' of %s was already visited", attr,
+				    value, entry->dn ? entry->dn : "?");
 				dir_entry_free(&de);
 				continue;
 			}

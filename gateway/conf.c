@@ -84,6 +84,8 @@ static cfg_opt_t submission_opts[] = {
 	CFG_STR("sendmail", DEFAULT_SENDMAIL, CFGF_NONE),
 	CFG_INT("timeout", 60, CFGF_NONE),
 	CFG_STR("hostname", NULL, CFGF_NONE),
+	CFG_STR("srs_domain", "", CFGF_NONE),
+	CFG_STR("srs_key_file", "", CFGF_NONE),
 	CFG_END()
 };
 
@@ -390,6 +392,15 @@ conf_check_path(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/* conf_check_path_or_empty - validator: "" or an absolute path */
+static int
+conf_check_path_or_empty(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	return v == NULL || *v == '\0' ? 0 : conf_check_path(cfg, opt);
+}
+
 /* conf_check_header - validator: a header field name (RFC 5322 ftext) */
 static int
 conf_check_header(cfg_t *cfg, cfg_opt_t *opt)
@@ -431,6 +442,7 @@ static const struct {
 	{ "delivery|loop_header", conf_check_header },
 	{ "submission|sendmail", conf_check_path },
 	{ "submission|timeout", conf_check_timeout },
+	{ "submission|srs_key_file", conf_check_path_or_empty },
 	{ "state|path", conf_check_path },
 	{ "state|map_size_mb", conf_check_map_size },
 	{ "spam|notice_threshold", conf_check_threshold },
@@ -527,6 +539,8 @@ conf_copy(cfg_t *cfg)
 	c->sendmail = g_strdup(cfg_getstr(s, "sendmail"));
 	c->submit_timeout = (unsigned int)cfg_getint(s, "timeout");
 	c->hostname = conf_hostname(cfg_getstr(s, "hostname"));
+	c->srs_domain = g_ascii_strdown(cfg_getstr(s, "srs_domain"), -1);
+	c->srs_key_file = g_strdup(cfg_getstr(s, "srs_key_file"));
 
 	s = cfg_getsec(cfg, "state");
 	c->state_path = g_strdup(cfg_getstr(s, "path"));
@@ -728,11 +742,14 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->loop_header);
 	g_free(c->sendmail);
 	g_free(c->hostname);
+	g_free(c->srs_domain);
+	g_free(c->srs_key_file);
 	g_free(c->state_path);
 	g_free(c->template_dir);
 	g_free(c->template_name);
 	g_free(c->template_timezone);
 	g_strfreev(c->spam_headers);
+	g_strfreev(c->trusted_authserv_ids);
 	g_free(c->spam_scanner);
 	g_free(c->spam_address);
 	g_free(c->public_suffix_list);

@@ -58,6 +58,8 @@ struct deputy_conf {
 	char *sendmail;
 	unsigned int submit_timeout;
 	char *hostname;			/* for Message-ID and Maildir names */
+	char *srs_domain;		/* "" or NULL: no SRS */
+	char *srs_key_file;
 
 	/* state */
 	char *state_path;

@@ -34,6 +34,7 @@
 #include "notice.h"
 #include "spamc.h"
 #include "spool.h"
+#include "srs.h"
 #include "state.h"
 #include "submit.h"
 #include "tmpl.h"
@@ -54,6 +55,9 @@ struct lda_rcpt {
 	int forwarded;
 	int noticed;
 	char *notice_identity;		/* template set: dedupe key part */
+	char *srs_original;		/* an SRS bounce: who gets it back */
+	struct dir_strings fwd_internal;	/* split of forward_to */
+	struct dir_strings fwd_external;	/* get an SRS sender */
 };
 
 /* Everything one run owns. */
@@ -72,6 +76,7 @@ struct lda_run {
 	unsigned int actions_left;	/* planned actions not yet done */
 	unsigned int recorded;		/* progress records written */
 	int spam_done;			/* score looked up (or tried) */
+	struct srs_key *srs_key;	/* loaded on first use */
 };
 
 /* lda_safe_address - whether A may go into a header field or an argv */
@@ -301,6 +306,12 @@ lda_explain(struct lda_run *run, struct lda_rcpt *r, FILE *out)
 	char *until = lda_fmt_time(r->absence.end);
 
 	fprintf(out, "recipient: %s\n", r->address);
+	if (r->srs_original != NULL) {
+		fprintf(out, "  srs:     a bounce to our SRS address; passed "
+		    "back from <> to <%s>\n", r->srs_original);
+		g_free(until);
+		return;
+	}
 	fprintf(out, "  entry:   %s\n", r->entry ? r->entry->dn :
 	    "(none: not in the directory)");
 	if (r->away)
@@ -603,6 +614,153 @@ out:
 	return rc;
 }
 
+/* lda_srs_enabled - whether SRS is configured */
+static int
+lda_srs_enabled(const struct lda_run *run)
+{
+	return run->conf->srs_domain != NULL && *run->conf->srs_domain != '\0' &&
+	    run->conf->srs_key_file != NULL && *run->conf->srs_key_file != '\0';
+}
+
+/* lda_srs_key - load the SRS key on first use */
+static int
+lda_srs_key(struct lda_run *run, char **error_r)
+{
+	if (run->srs_key != NULL)
+		return 0;
+	return srs_key_load(run->conf->srs_key_file, &run->srs_key, error_r);
+}
+
+/* lda_is_internal - whether ADDRESS is in one of our domains */
+static int
+lda_is_internal(const struct lda_run *run, const struct lda_rcpt *r,
+		const char *address)
+{
+	const char *at = strrchr(address, '@'), *rat = strrchr(r->address, '@');
+	char **d = run->conf->internal_domains;
+
+	if (at == NULL)
+		return 1;
+	if (d != NULL && d[0] != NULL) {
+		for (; *d != NULL; d++)
+			if (g_ascii_strcasecmp(at + 1, *d) == 0)
+				return 1;
+		return 0;
+	}
+	return rat != NULL && g_ascii_strcasecmp(at + 1, rat + 1) == 0;
+}
+
+/* lda_strv_add - append a copy of S */
+static void
+lda_strv_add(struct dir_strings *list, const char *s)
+{
+	list->values = g_renew(char *, list->values, list->count + 2);
+	list->values[list->count++] = g_strdup(s);
+	list->values[list->count] = NULL;
+}
+
+/*
+ * lda_split_forward - internal delegates keep the envelope sender;
+ * outside delegates get an SRS0 sender when SRS is configured.
+ */
+static void
+lda_split_forward(struct lda_run *run, struct lda_rcpt *r)
+{
+	const struct dir_strings *to = &r->decision.forward_to;
+
+	if (r->decision.forward_reason != DR_NONE)
+		return;
+	for (size_t i = 0; i < to->count; i++) {
+		if (lda_srs_enabled(run) && !lda_is_internal(run, r, to->values[i]))
+			lda_strv_add(&r->fwd_external, to->values[i]);
+		else
+			lda_strv_add(&r->fwd_internal, to->values[i]);
+	}
+}
+
+/* lda_forward_once - one forward group, unless an earlier attempt sent it */
+static int
+lda_forward_once(struct lda_run *run, struct lda_rcpt *r,
+		 const struct dir_strings *to, enum state_action action,
+		 const char **dsn_r, char **error_r)
+{
+	struct submit_request req;
+	char *prefix, *sender = NULL;
+	int done, rc;
+
+	*dsn_r = "4.3.0";
+	done = lda_done_before(run, r, action, error_r);
+	if (done < 0)
+		return -1;
+	if (done) {
+		log_info("to=<%s>: forward made by an earlier attempt",
+		    r->address);
+	} else {
+		if (action == STATE_FORWARDED_EXT && *run->sender != '\0') {
+			if (lda_srs_key(run, error_r) != 0) {
+				*dsn_r = "4.3.5";
+				return -1;
+			}
+			if (srs_forward(run->srs_key, run->conf->srs_domain,
+			    run->sender, run->now, &sender, error_r) != 0) {
+				log_warn("to=<%s>: SRS: %s; original sender kept",
+				    r->address, *error_r);
+				g_free(*error_r);
+				*error_r = NULL;
+				sender = NULL;
+			}
+		}
+		prefix = lda_forward_prefix(run, r);
+		lda_fix_newlines(run, prefix);
+		memset(&req, 0, sizeof(req));
+		req.sendmail = run->conf->sendmail;
+		req.sender = sender != NULL ? sender : run->sender;
+		req.recipients = (const char *const *)to->values;
+		req.prefix = prefix;
+		req.fd = run->spool.fd;
+		req.body_offset = run->body_offset;
+		req.timeout = run->conf->submit_timeout;
+		rc = submit_run(&req, error_r);
+		g_free(prefix);
+		g_free(sender);
+		if (rc != 0)
+			return -1;
+	}
+	r->forwarded = 1;
+	return lda_record(run, r, action, error_r);
+}
+
+/* lda_return_bounce - pass a bounce to an SRS address back, from <> */
+static int
+lda_return_bounce(struct lda_run *run, struct lda_rcpt *r,
+		  const char **dsn_r, char **error_r)
+{
+	const char *rcpts[2] = { r->srs_original, NULL };
+	struct submit_request req;
+	int done;
+
+	*dsn_r = "4.3.0";
+	done = lda_done_before(run, r, STATE_BOUNCE_RETURNED, error_r);
+	if (done < 0)
+		return -1;
+	if (!done) {
+		memset(&req, 0, sizeof(req));
+		req.sendmail = run->conf->sendmail;
+		req.sender = "";
+		req.recipients = rcpts;
+		req.fd = run->spool.fd;
+		req.body_offset = run->body_offset;
+		req.timeout = run->conf->submit_timeout;
+		if (submit_run(&req, error_r) != 0)
+			return -1;
+	}
+	log_info("from=<%s> to=<%s> msgid=<%s> srs=returned original=<%s>",
+	    run->sender, r->address,
+	    run->facts->message_id ? run->facts->message_id : "",
+	    r->srs_original);
+	return lda_record(run, r, STATE_BOUNCE_RETURNED, error_r);
+}
+
 /* lda_act - mailbox, forward, notice, in that order */
 static int
 lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
@@ -612,6 +770,8 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 	char *file = NULL;
 	int done;
 
+	if (r->srs_original != NULL)
+		return lda_return_bounce(run, r, dsn_r, error_r);
 	done = lda_done_before(run, r, STATE_DELIVERED, error_r);
 	if (done < 0) {
 		*dsn_r = "4.3.0";
@@ -632,43 +792,12 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 		return -1;
 	}
 
-	if (d->forward_reason == DR_NONE) {
-		struct submit_request req;
-		char *prefix;
-		int rc;
-
-		done = lda_done_before(run, r, STATE_FORWARDED, error_r);
-		if (done < 0) {
-			*dsn_r = "4.3.0";
-			return -1;
-		}
-		if (done) {
-			log_info("to=<%s>: forward made by an earlier attempt",
-			    r->address);
-		} else {
-			prefix = lda_forward_prefix(run, r);
-			lda_fix_newlines(run, prefix);
-			memset(&req, 0, sizeof(req));
-			req.sendmail = run->conf->sendmail;
-			req.sender = run->sender;
-			req.recipients = (const char *const *)d->forward_to.values;
-			req.prefix = prefix;
-			req.fd = run->spool.fd;
-			req.body_offset = run->body_offset;
-			req.timeout = run->conf->submit_timeout;
-			rc = submit_run(&req, error_r);
-			g_free(prefix);
-			if (rc != 0) {
-				*dsn_r = "4.3.0";
-				return -1;
-			}
-		}
-		r->forwarded = 1;
-		if (lda_record(run, r, STATE_FORWARDED, error_r) != 0) {
-			*dsn_r = "4.3.0";
-			return -1;
-		}
-	}
+	if (r->fwd_internal.count > 0 && lda_forward_once(run, r,
+	    &r->fwd_internal, STATE_FORWARDED, dsn_r, error_r) != 0)
+		return -1;
+	if (r->fwd_external.count > 0 && lda_forward_once(run, r,
+	    &r->fwd_external, STATE_FORWARDED_EXT, dsn_r, error_r) != 0)
+		return -1;
 	if (d->notice_reason == DR_NONE) {
 		done = lda_done_before(run, r, STATE_NOTICED, error_r);
 		if (done < 0) {
@@ -713,7 +842,11 @@ lda_plan(struct lda_run *run)
 		struct decision *d = &run->rcpts[i].decision;
 
 		run->actions_left++;
-		if (d->forward_reason == DR_NONE)
+		if (run->rcpts[i].srs_original != NULL)
+			continue;
+		if (run->rcpts[i].fwd_internal.count > 0)
+			run->actions_left++;
+		if (run->rcpts[i].fwd_external.count > 0)
 			run->actions_left++;
 		if (d->notice_reason == DR_NONE)
 			run->actions_left++;
@@ -733,9 +866,13 @@ lda_cleanup(struct lda_run *run)
 		decision_clear(&r->decision);
 		g_free(r->mailbox);
 		g_free(r->notice_identity);
+		g_free(r->srs_original);
+		dir_strings_free(&r->fwd_internal);
+		dir_strings_free(&r->fwd_external);
 	}
 	g_free(run->rcpts);
 	state_close(&run->state);
+	srs_key_free(&run->srs_key);
 	dir_close(&run->dir);
 	facts_free(&run->facts);
 	spool_close(&run->spool);
@@ -823,6 +960,28 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 			*dsn_r = "4.1.3";
 			goto out;
 		}
+		if (lda_srs_enabled(&run) && srs_is_srs0(r->address) &&
+		    g_str_has_suffix(r->address, run.conf->srs_domain) &&
+		    r->address[strlen(r->address) -
+		    strlen(run.conf->srs_domain) - 1] == '@') {
+			char *err = NULL;
+
+			if (lda_srs_key(&run, error_r) != 0) {
+				*dsn_r = "4.3.5";
+				goto out;
+			}
+			if (srs_reverse(run.srs_key, r->address, run.now,
+			    &r->srs_original, &err) != 0) {
+				log_warn("to=<%s>: not a valid SRS address of "
+				    "ours (%s): delivered as an ordinary "
+				    "recipient", r->address, err);
+				g_free(err);
+				r->srs_original = NULL;
+			} else if (!lda_safe_address(r->srs_original)) {
+				g_free(r->srs_original);
+				r->srs_original = NULL;
+			}
+		}
 		if (lda_lookup(&run, r, error_r) != 0) {
 			*dsn_r = "4.4.3";
 			goto out;
@@ -836,6 +995,7 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 			*dsn_r = "4.3.0";
 			goto out;
 		}
+		lda_split_forward(&run, &run.rcpts[i]);
 	}
 	if (opt->explain) {
 		for (size_t i = 0; i < n; i++)
@@ -848,12 +1008,10 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 	for (size_t i = 0; i < n; i++) {
 		struct lda_rcpt *r = &run.rcpts[i];
 
-		if (lda_act(&run, r, dsn_r, error_r) != 0) {
-			log_warn("from=<%s> to=<%s>: %s: deferred", run.sender,
-			    r->address, *error_r);
-			goto out;
-		}
-		lda_log(&run, r);
+		if (lda_act(&run, r, dsn_r, error_r) != 0)
+			goto out;	/* logged below, with the reason */
+		if (r->srs_original == NULL)
+			lda_log(&run, r);
 	}
 	/* Complete: forget the progress, a retry can no longer happen. */
 	if (run.recorded > 0) {
@@ -869,6 +1027,9 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 	}
 	rc = 0;
 out:
+	if (rc != 0 && *error_r != NULL && !opt->explain)
+		log_warn("from=<%s>: deferred (%s): %s", run.sender, *dsn_r,
+		    *error_r);
 	lda_cleanup(&run);
 	return rc;
 }

@@ -27,6 +27,8 @@ static const char *const state_action_names[] = {
 	[STATE_DELIVERED] = "delivered",
 	[STATE_FORWARDED] = "forwarded",
 	[STATE_NOTICED] = "noticed",
+	[STATE_FORWARDED_EXT] = "forwarded-ext",
+	[STATE_BOUNCE_RETURNED] = "bounce-returned",
 };
 
 /* state_key - build the progress key */

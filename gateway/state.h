@@ -26,6 +26,8 @@ enum state_action {
 	STATE_DELIVERED,
 	STATE_FORWARDED,
 	STATE_NOTICED,
+	STATE_FORWARDED_EXT,	/* the SRS forward to outside delegates */
+	STATE_BOUNCE_RETURNED,	/* an SRS bounce passed back */
 };
 
 struct state;
