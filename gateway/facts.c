@@ -25,6 +25,7 @@
 #define FACTS_MAX_ADDRESSES	1000	/* per list */
 #define FACTS_MAX_PARTS		200	/* MIME parts walked for reports */
 #define FACTS_MAX_DEPTH		4
+#define FACTS_MAX_HEADER_BLOCK	(256 * 1024)	/* larger: not parsed */
 
 /* Headers whose presence marks list or bulk mail (RFC 2369, 2919). */
 static const char *const facts_list_headers[] = {
@@ -509,6 +510,31 @@ facts_sender_markers(struct facts *f)
 	}
 }
 
+/*
+ * facts_is_message - whether GMime found a real header block: at least
+ * one field every mail has. GMime is lenient; random bytes with a colon
+ * in the first line would otherwise count as a message.
+ */
+static int
+facts_is_message(GMimeMessage *msg)
+{
+	static const char *const needed[] = {
+		"From", "Sender", "To", "Cc", "Subject", "Date", "Message-ID",
+		"Received", "Return-Path", NULL
+	};
+	GMimeHeaderList *hl = g_mime_object_get_header_list(GMIME_OBJECT(msg));
+	int n = hl != NULL ? g_mime_header_list_get_count(hl) : 0;
+
+	for (int i = 0; i < n; i++) {
+		const char *name = g_mime_header_get_name(
+		    g_mime_header_list_get_header_at(hl, i));
+
+		if (name != NULL && facts_in_table(name, needed))
+			return 1;
+	}
+	return 0;
+}
+
 /* facts_skip_mbox_line - offset past a leading mbox "From " line */
 static gint64
 facts_skip_mbox_line(int fd)
@@ -522,6 +548,36 @@ facts_skip_mbox_line(int fd)
 		return 0;
 	nl = memchr(buf, '\n', (size_t)n);
 	return nl != NULL ? (gint64)(nl - buf + 1) : 0;
+}
+
+/*
+ * facts_header_block_fits - whether the header block after START ends
+ * within FACTS_MAX_HEADER_BLOCK bytes (or the message is that short).
+ * GMime builds an object per address: a 10 MB To field would cost
+ * hundreds of MB. Postfix itself caps a header block at 100 KiB.
+ */
+static int
+facts_header_block_fits(int fd, gint64 start)
+{
+	char buf[16 * 1024 + 2];
+	off_t off = (off_t)start;
+	size_t seen = 0;
+
+	while (seen <= FACTS_MAX_HEADER_BLOCK) {
+		ssize_t n = pread(fd, buf, sizeof(buf), off);
+
+		if (n <= 0)
+			return 1;	/* the whole message is short */
+		if (g_strstr_len(buf, n, "\n\n") != NULL ||
+		    g_strstr_len(buf, n, "\n\r\n") != NULL)
+			return 1;
+		if ((size_t)n < sizeof(buf))
+			return 1;
+		/* overlap two bytes so a blank line across chunks is seen */
+		off += n - 2;
+		seen += (size_t)n - 2;
+	}
+	return 0;
 }
 
 /* facts_parse - read the message at FD */
@@ -545,6 +601,11 @@ facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 		return -1;
 	}
 	start = facts_skip_mbox_line(fd);
+	if (!facts_header_block_fits(fd, start)) {
+		/* parsed = 0: delivered as it is, no forward, no notice */
+		close(dupfd);
+		return 0;
+	}
 	fs = g_mime_stream_fs_new(dupfd);
 	stream = g_mime_stream_substream(fs, start, -1);
 	g_object_unref(fs);
@@ -554,9 +615,7 @@ facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 	msg = g_mime_parser_construct_message(parser, NULL);
 	g_object_unref(parser);
 
-	if (msg != NULL && g_mime_object_get_header_list(
-	    GMIME_OBJECT(msg)) != NULL && g_mime_header_list_get_count(
-	    g_mime_object_get_header_list(GMIME_OBJECT(msg))) > 0) {
+	if (msg != NULL && facts_is_message(msg)) {
 		f->parsed = 1;
 		facts_headers(f, msg, set);
 		if ((v = g_mime_message_get_message_id(msg)) != NULL)

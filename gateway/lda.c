@@ -4,9 +4,9 @@
  * SUMMARY
  *	spool -> parse -> for each recipient: look up, absence, delegates,
  *	decide, then act in a fixed order: mailbox, forward, notice. When
- *	a run has more than one action, each completed action but the last
- *	is recorded in the state store first, so that a retry after a
- *	failure skips it. A run that completes removes its records.
+ *	a run has more than one action, each completed action is recorded
+ *	in the state store before the next starts, so that a retry after a
+ *	failure or a crash skips it (see lda_record()).
  * SECURITY
  *	Every address that reaches a header or an argv is checked by
  *	lda_safe_address(): no control characters, no white space, no
@@ -74,6 +74,7 @@ struct lda_run {
 	struct lda_rcpt *rcpts;
 	size_t nrcpt;
 	unsigned int actions_left;	/* planned actions not yet done */
+	unsigned int actions_total;
 	unsigned int recorded;		/* progress records written */
 	int spam_done;			/* score looked up (or tried) */
 	struct srs_key *srs_key;	/* loaded on first use */
@@ -136,10 +137,6 @@ lda_join(const struct dir_strings *list, const char *sep)
 static int
 lda_lookup(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 {
-	struct delegate_limits limits = {
-		run->conf->max_delegate_depth, run->conf->max_delegates
-	};
-	struct dir_strings warnings = { NULL, 0 };
 	char *err = NULL;
 	int rc;
 
@@ -157,8 +154,22 @@ lda_lookup(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 		return 0;
 	}
 	r->away = rc;
-	if (!r->away)
-		return 0;
+	return 0;
+}
+
+/*
+ * lda_delegates - resolve the delegates of an away recipient. Called
+ * only when a forward is otherwise due: most noise never costs a
+ * directory search beyond the recipient's own.
+ */
+static int
+lda_delegates(struct lda_run *run, struct lda_rcpt *r, char **error_r)
+{
+	struct delegate_limits limits = {
+		run->conf->max_delegate_depth, run->conf->max_delegates
+	};
+	struct dir_strings warnings = { NULL, 0 };
+
 	if (delegate_resolve(run->dir, r->entry, run->now, &limits,
 	    &r->delegates, &warnings, error_r) != 0)
 		return -1;
@@ -234,6 +245,14 @@ lda_decide(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 	r->notice_identity = g_strdup(r->entry && r->entry->template_name ?
 	    r->entry->template_name : run->conf->template_name);
 	lda_decide_with(run, r, 0, 0);
+	/* Nothing but the missing delegates stops the forward: look them up.
+	 * A notice names the delegates too. */
+	if (r->away && (r->decision.forward_reason == DR_NO_DELEGATE ||
+	    r->decision.notice_reason == DR_NONE)) {
+		if (lda_delegates(run, r, error_r) != 0)
+			return -1;
+		lda_decide_with(run, r, 0, 0);
+	}
 	if (r->decision.notice_reason != DR_NONE)
 		return 0;
 	if (run->state == NULL && (run->opt->explain ?
@@ -402,13 +421,20 @@ lda_done_before(struct lda_run *run, struct lda_rcpt *r,
 	    action, run->now, error_r);
 }
 
-/* lda_record - note ACTION done, unless it was the last one */
+/*
+ * lda_record - note ACTION done. A run with a single action (a mailbox
+ * copy and nothing else) records nothing: like every delivery agent, a
+ * crash between the copy and the exit status means one more copy. A run
+ * with a forward or a notice records every action, the last one too, and
+ * keeps the records for STATE_PROGRESS_TTL: a kill -9 after the last
+ * action, before the MTA saw exit 0, must not forward or notify again.
+ */
 static int
 lda_record(struct lda_run *run, struct lda_rcpt *r, enum state_action action,
 	   char **error_r)
 {
 	run->actions_left--;
-	if (run->actions_left == 0)
+	if (run->actions_total <= 1)
 		return 0;
 	if (lda_state(run, error_r) != 0 ||
 	    state_progress_put(run->state, run->spool.digest, r->address,
@@ -425,18 +451,22 @@ lda_forward_prefix(struct lda_run *run, struct lda_rcpt *r)
 	GDateTime *now = g_date_time_new_from_unix_local(run->now);
 	char *date = g_date_time_format(now, "%a, %d %b %Y %H:%M:%S %z");
 	char *to = g_strjoinv(", ", r->decision.forward_to.values);
+	/* The same on every retry, so a repeat is recognisable downstream. */
+	char *rid = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
+	    r->address, -1);
 	char *prefix = g_strdup_printf(
 	    "%s: %s\r\n"
 	    "Resent-From: <%s>\r\n"
 	    "Resent-To: %s\r\n"
 	    "Resent-Date: %s\r\n"
-	    "Resent-Message-ID: <deputy.%.16s.%lld@%s>\r\n",
+	    "Resent-Message-ID: <deputy.%.16s.%.16s@%s>\r\n",
 	    run->conf->loop_header, r->address, r->address, to, date,
-	    run->spool.digest, (long long)run->now, run->conf->hostname);
+	    run->spool.digest, rid, run->conf->hostname);
 
 	g_date_time_unref(now);
 	g_free(date);
 	g_free(to);
+	g_free(rid);
 	return prefix;
 }
 
@@ -851,6 +881,7 @@ lda_plan(struct lda_run *run)
 		if (d->notice_reason == DR_NONE)
 			run->actions_left++;
 	}
+	run->actions_total = run->actions_left;
 }
 
 /* lda_cleanup - release everything the run owns */
@@ -1012,18 +1043,6 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 			goto out;	/* logged below, with the reason */
 		if (r->srs_original == NULL)
 			lda_log(&run, r);
-	}
-	/* Complete: forget the progress, a retry can no longer happen. */
-	if (run.recorded > 0) {
-		for (size_t i = 0; i < n; i++) {
-			char *err = NULL;
-
-			if (state_progress_clear(run.state, run.spool.digest,
-			    run.rcpts[i].address, &err) != 0) {
-				log_warn("%s", err);
-				g_free(err);
-			}
-		}
 	}
 	rc = 0;
 out:

@@ -8,10 +8,8 @@
  *	Retry progress: each action done for a (message, recipient) is
  *	recorded before the next one starts, so a delivery retried after
  *	exit 75 skips what already happened (no second mailbox copy, no
- *	second forward). After a run that completes, its records are
- *	removed: only an interrupted run leaves progress behind, and an
- *	identical message delivered later is treated as new. Records older
- *	than STATE_PROGRESS_TTL are ignored.
+ *	second forward). Records older than STATE_PROGRESS_TTL are
+ *	ignored: the MTA gives up on a message long before that.
  *	One LMDB file (MDB_NOSUBDIR); crash-safe; many readers, one writer.
  * DIAGNOSTICS
  *	-1 with *error_r on any LMDB failure; the caller exits 75.
