@@ -924,8 +924,9 @@ lda_prepare(struct lda_run *run, const char **dsn_r, char **error_r)
 		return -1;
 	}
 	log_close();
+	/* --explain changes nothing, not even the log file's owner. */
 	log_open(run->conf->log_ident, run->conf->log_facility,
-	    run->conf->log_file);
+	    opt->explain ? NULL : run->conf->log_file);
 	if (opt->arm_deadline != NULL)
 		opt->arm_deadline(run->conf->deadline);
 	if (spool_stdin(opt->input_fd, run->conf->spool_dir, &run->spool,
