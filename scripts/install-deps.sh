@@ -39,4 +39,9 @@ apt-get update -q >/dev/null
 apt-get install -y -q --no-install-recommends $missing >/dev/null
 rc=$?
 [ "$made_policy" -eq 1 ] && rm -f "$policy"
+# spamassassin's postinst starts a gpg-agent for the sa-update keyring
+# and leaves it running; stop exactly that one, by its pid.
+for pid in $(pgrep -f 'gpg-agent.*sa-update-keys' 2>/dev/null); do
+	kill "$pid" 2>/dev/null || true
+done
 exit $rc
