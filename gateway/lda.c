@@ -987,11 +987,6 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 
 		r->address = g_ascii_strdown(raw, -1);
 		g_free(raw);
-		if (maildir_path(run.conf->maildir, r->address, &r->mailbox,
-		    error_r) != 0) {
-			*dsn_r = "4.1.3";
-			goto out;
-		}
 		if (lda_srs_enabled(&run) && srs_is_srs0(r->address) &&
 		    g_str_has_suffix(r->address, run.conf->srs_domain) &&
 		    r->address[strlen(r->address) -
@@ -1013,6 +1008,11 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 				g_free(r->srs_original);
 				r->srs_original = NULL;
 			}
+		}
+		if (r->srs_original == NULL && maildir_path(run.conf->maildir,
+		    r->address, &r->mailbox, error_r) != 0) {
+			*dsn_r = "4.1.3";
+			goto out;
 		}
 		if (lda_lookup(&run, r, error_r) != 0) {
 			*dsn_r = "4.4.3";

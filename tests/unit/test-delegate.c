@@ -140,8 +140,7 @@ static void
 test_silent(struct dir *dir)
 {
 	static const char *const users[] = {
-		"sam@example.org", "t1@example.org", "ca@example.org",
-		"lonely@example.org",
+		"sam@example.org", "t1@example.org", "lonely@example.org",
 	};
 	struct delegate_limits limits = { 3, 10 };
 	struct dir_strings addresses, warnings;
@@ -165,6 +164,32 @@ test_silent(struct dir *dir)
 		g_free(error);
 		dir_entry_free(&entry);
 	}
+}
+
+/* test_cycle_warns - a cycle is logged (issue 4: "a log line") */
+static void
+test_cycle_warns(struct dir *dir)
+{
+	struct delegate_limits limits = { 3, 10 };
+	struct dir_strings addresses, warnings;
+	struct dir_entry *entry = NULL;
+	char *error = NULL;
+	int found = 0;
+
+	if (dir_lookup(dir, "ca@example.org", &entry, &error) != 1 ||
+	    delegate_resolve(dir, entry, NOW, &limits, &addresses, &warnings,
+	    &error) != 0) {
+		tap_ok(0, "ca@example.org resolves");
+	} else {
+		for (size_t i = 0; i < warnings.count; i++)
+			if (strstr(warnings.values[i], "cycle") != NULL)
+				found = 1;
+		tap_ok(found, "cycle A->B->A: a warning names the cycle");
+		dir_strings_free(&addresses);
+		dir_strings_free(&warnings);
+	}
+	g_free(error);
+	dir_entry_free(&entry);
 }
 
 /* fail_lookup - a backend whose directory is always down */
@@ -249,6 +274,7 @@ main(void)
 		for (i = 0; i < G_N_ELEMENTS(rows); i++)
 			run_row(dir, &rows[i]);
 		test_silent(dir);
+		test_cycle_warns(dir);
 		dir_close(&dir);
 	}
 	test_failure();
