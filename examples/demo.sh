@@ -45,6 +45,12 @@ delivery  { maildir = "$D/mail/%d/%l/Maildir"  spool_dir = "$D/spool" }
 submission { sendmail = "$D/bin/sendmail"  hostname = "mx.example.org" }
 state     { path = "$D/state.lmdb" }
 log       { file = "$D/deputy.log" }
+# Trust what this server's own filters wrote above its Received line
+# (the MTA strips forged copies; see README): then an authenticated,
+# clean sender may get one notice.
+auth      { trusted_authserv_ids = {"mx.example.org"} }
+spam      { trusted_headers = {"X-Spam-Score"} }
+templates { dir = "$top/templates" }
 CONF
 
 run() {
@@ -83,10 +89,22 @@ for m in examples/messages/*.eml; do
 	else
 		echo "  forward   none: ${fwd#* }"
 	fi
-	echo "  notice    none: $(echo "$line" | sed 's/.*notice_reason=//')"
+	case $line in
+	*notice=sent*)
+		n=$(ls -t "$D/outbox"/*.argv | head -1)
+		echo "  notice    sent from <> to <$sender> (copy in ${n%.argv}.eml)"
+		notice_file=${n%.argv}.eml ;;
+	*)
+		echo "  notice    none: $(echo "$line" | sed 's/.*notice_reason=//')" ;;
+	esac
 	echo
 done
 
+if [ -n "${notice_file:-}" ]; then
+	echo "--- the one notice, as handed to sendmail:"
+	cat "$notice_file"
+	echo
+fi
 echo "--- deputy-lda --explain for the first message (changes nothing):"
 run "$top/deputy-lda" -c "$D/deputy.conf" --explain \
     -f paul@partner.example.net -- alice@example.org <examples/messages/01-personal.eml

@@ -108,7 +108,7 @@ notice_build(const struct notice_input *in, char **text_r, char **error_r)
 	date = g_date_time_new_from_unix_utc(in->now);
 	g_mime_message_set_date(msg, date);
 	g_date_time_unref(date);
-	msgid = g_strdup_printf("deputy.%s.%lld@%s", in->unique,
+	msgid = g_strdup_printf("deputy.%.16s.%lld@%s", in->unique,
 	    (long long)in->now, in->hostname);
 	if (notice_msgid_ok(msgid))
 		g_mime_message_set_message_id(msg, msgid);
