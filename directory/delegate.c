@@ -191,6 +191,15 @@ delegate_address_ok(const char *value)
 static int delegate_expand(struct delegate_ctx *, const struct dir_entry *,
 			   unsigned int);
 
+/* delegate_warn_seen - a delegate already visited: a cycle or a repeat */
+static void
+delegate_warn_seen(struct delegate_ctx *ctx, const char *attr,
+		   const char *value, const struct dir_entry *entry)
+{
+	delegate_warn(ctx, "delegation cycle or repeat: %s '%s' of %s was "
+	    "already visited", attr, value, entry->dn ? entry->dn : "?");
+}
+
 /* delegate_entry - handle one delegate that is a directory entry */
 static int
 delegate_entry(struct delegate_ctx *ctx, const struct dir_entry *de,
@@ -263,9 +272,7 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 		error = NULL;
 		if (delegate_is_dn(value)) {
 			if (delegate_seen_dn(ctx, value)) {
-				delegate_warn(ctx, "delegation cycle or repeat: "
-				    "%s '%s' of %s was already visited", attr,
-				    value, entry->dn ? entry->dn : "?");
+				delegate_warn_seen(ctx, attr, value, entry);
 				continue;
 			}
 			ctx->lookups++;
@@ -289,9 +296,7 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 				continue;
 			}
 			if (delegate_seen_address(ctx, value)) {
-				delegate_warn(ctx, "delegation cycle or repeat: "
-				    "%s '%s' of %s was already visited", attr,
-				    value, entry->dn ? entry->dn : "?");
+				delegate_warn_seen(ctx, attr, value, entry);
 				continue;
 			}
 			ctx->lookups++;
@@ -309,9 +314,7 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 			}
 			/* the same person reached under another name */
 			if (de->dn != NULL && delegate_seen_dn(ctx, de->dn)) {
-				delegate_warn(ctx, "delegation cycle or repeat: "
-				    "%s '%s' of %s was already visited", attr,
-				    value, entry->dn ? entry->dn : "?");
+				delegate_warn_seen(ctx, attr, value, entry);
 				dir_entry_free(&de);
 				continue;
 			}

@@ -23,36 +23,6 @@ templates { dir = "$srcdir/templates" }
 CONF
 box=$T/mail/example.org/alice/Maildir/new
 
-# envelope_sender FILE: Return-Path, else the From address
-envelope_sender() {
-	awk '
-	BEGIN { IGNORECASE = 1 }
-	/^\r?$/ { exit }
-	tolower($0) ~ /^return-path:/ && rp == "" {
-		s = $0; sub(/^[^:]*:[ \t]*/, "", s); sub(/\r$/, "", s)
-		gsub(/[<> \t]/, "", s); rp = s; have_rp = 1
-	}
-	tolower($0) ~ /^from:/ && from == "" {
-		s = $0; sub(/\r$/, "", s)
-		if (match(s, /<[^>]*>/)) s = substr(s, RSTART + 1, RLENGTH - 2)
-		else { sub(/^[^:]*:[ \t]*/, "", s); sub(/[ \t].*$/, "", s) }
-		from = s
-	}
-	END { if (have_rp) print rp; else print from }
-	' "$1"
-}
-
-# Labelled personal, but their headers say otherwise (reported in the
-# note of issue 2 rather than edited): list mail carrying Precedence,
-# List-Id or X-Mailing-List, a SourceForge newsletter from noreply@, and a message with a null envelope sender.
-# Each must stay unforwarded for exactly that reason.
-known_mislabel() {
-	case $1 in
-	personal/000.eml|personal/004.eml|personal/005.eml|personal/120.eml|personal/106.eml)
-		echo bulk ;;
-	personal/146.eml) echo bounce ;;
-	esac
-}
 
 mislabel_ok=0; mislabel_n=0
 total=0; failed_exit=0; failed_copy=0; notices=0

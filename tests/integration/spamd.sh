@@ -121,34 +121,7 @@ if ! wait_for 60 "$SPAMC" -d 127.0.0.1 -p "$SPAMD_PORT" -x -K; then
 fi
 ok 0 "spamd answers spamc -K on 127.0.0.1:$SPAMD_PORT after $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 
-# envelope_sender FILE: Return-Path, else the From address (as corpus.sh)
-envelope_sender() {
-	awk '
-	BEGIN { IGNORECASE = 1 }
-	/^\r?$/ { exit }
-	tolower($0) ~ /^return-path:/ && rp == "" {
-		s = $0; sub(/^[^:]*:[ \t]*/, "", s); sub(/\r$/, "", s)
-		gsub(/[<> \t]/, "", s); rp = s; have_rp = 1
-	}
-	tolower($0) ~ /^from:/ && from == "" {
-		s = $0; sub(/\r$/, "", s)
-		if (match(s, /<[^>]*>/)) s = substr(s, RSTART + 1, RLENGTH - 2)
-		else { sub(/^[^:]*:[ \t]*/, "", s); sub(/[ \t].*$/, "", s) }
-		from = s
-	}
-	END { if (have_rp) print rp; else print from }
-	' "$1"
-}
 
-# The known mislabels of tests/blackbox/corpus.sh (personal by label,
-# list mail or a null sender by their headers): never forwarded
-known_mislabel() {
-	case $1 in
-	personal/000.eml|personal/004.eml|personal/005.eml|personal/120.eml|personal/106.eml)
-		echo bulk ;;
-	personal/146.eml) echo bounce ;;
-	esac
-}
 
 # worker N LIST: run each "file category" of LIST through deputy-lda
 # with its own config (own log file), append "file category rc line" to
