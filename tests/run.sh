@@ -46,6 +46,25 @@ if [ "$check_rc" -ne 0 ] && [ "$failed" -eq 0 ]; then
 	failed=$((failed + 1))
 fi
 
+# The whole suite again, built with AddressSanitizer and UBSan (in a copy
+# of the tree, see scripts/sanitize.sh); a sanitizer report fails it.
+if [ "${DEPUTY_SKIP_SANITIZE:-}" = "" ]; then
+	sh scripts/sanitize.sh --asan >sanitize.log 2>&1
+	san_rc=$?
+	line=$(grep '^sanitize: asan [0-9]* passed' sanitize.log | tail -1)
+	sp=$(echo "$line" | sed -n 's/^sanitize: asan \([0-9]*\) passed.*/\1/p')
+	sf=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	sr=$(echo "$line" | sed -n 's/.* \([0-9]*\) reports.*/\1/p')
+	echo "asan+ubsan: ${sp:-0} passed, ${sf:-?} failed, ${sr:-?} sanitizer reports"
+	if [ "$san_rc" -ne 0 ] || [ -z "$sp" ]; then
+		grep -E '^ *tests/.* [1-9][0-9]* failed|^not ok|ERROR|SUMMARY' \
+		    sanitize.log | head -20
+		failed=$((failed + ${sf:-1} + ${sr:-0}))
+		[ "${sf:-1}" -eq 0 ] && [ "${sr:-0}" -eq 0 ] && failed=$((failed + 1))
+	fi
+	passed=$((passed + ${sp:-0}))
+fi
+
 # make distcheck: the tarball builds and passes its own tests.
 if [ "${DEPUTY_SKIP_DISTCHECK:-}" = "" ]; then
 	# The tarball's own check runs the unit and black-box tests; the

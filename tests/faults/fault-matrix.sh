@@ -105,9 +105,15 @@ else
 		limit_case "ulimit-v-$kb" "-v $kb"
 	done
 fi
-for n in 5 6 8 12 16; do
-	limit_case "ulimit-n-$n" "-n $n"
-done
+if [ -n "${DEPUTY_SANITIZED:-}" ]; then
+	# the sanitizer wrapper is a shell script that needs descriptors
+	# of its own before deputy-lda starts
+	skip "ulimit -n cases: deputy-lda runs through a sanitizer wrapper"
+else
+	for n in 5 6 8 12 16; do
+		limit_case "ulimit-n-$n" "-n $n"
+	done
+fi
 
 # children: clean environment, no inherited descriptors
 s="matrix environment"
