@@ -726,6 +726,15 @@ dir_ldap_search_once(struct ldap_dir *ld, const char *base, int scope,
 	ldap_memfree(errmsg);
 
 	count = ldap_count_entries(ld->ld, res);
+	if (count == 0 && ldap_count_references(ld->ld, res) > 0) {
+		/* The entry lives on another server: we do not chase, and
+		 * "no such entry" would silently drop the forward. */
+		*error_r = g_strdup_printf("LDAP %s: %s: the entry is on "
+		    "another server (search reference, not followed)",
+		    ld->uri, what);
+		ldap_msgfree(res);
+		return -1;
+	}
 	if (count == 0) {
 		ldap_msgfree(res);
 		return 0;

@@ -411,9 +411,8 @@ static int
 lda_done_before(struct lda_run *run, struct lda_rcpt *r,
 		enum state_action action, char **error_r)
 {
-	/* Only a run with several actions can leave progress behind. */
-	if (run->actions_left <= 1 && run->state == NULL &&
-	    access(run->conf->state_path, F_OK) != 0)
+	/* No state file yet: no earlier attempt recorded anything. */
+	if (run->state == NULL && access(run->conf->state_path, F_OK) != 0)
 		return 0;
 	if (lda_state(run, error_r) != 0)
 		return -1;
@@ -422,20 +421,16 @@ lda_done_before(struct lda_run *run, struct lda_rcpt *r,
 }
 
 /*
- * lda_record - note ACTION done. A run with a single action (a mailbox
- * copy and nothing else) records nothing: like every delivery agent, a
- * crash between the copy and the exit status means one more copy. A run
- * with a forward or a notice records every action, the last one too, and
- * keeps the records for STATE_PROGRESS_TTL: a kill -9 after the last
- * action, before the MTA saw exit 0, must not forward or notify again.
+ * lda_record - note ACTION done, the last one too, and keep the record
+ * for STATE_PROGRESS_TTL: a kill -9 after an action, before the MTA saw
+ * exit 0, must not make the retry write a second mailbox copy, forward
+ * again or notify again. (This costs one LMDB commit per action.)
  */
 static int
 lda_record(struct lda_run *run, struct lda_rcpt *r, enum state_action action,
 	   char **error_r)
 {
 	run->actions_left--;
-	if (run->actions_total <= 1)
-		return 0;
 	if (lda_state(run, error_r) != 0 ||
 	    state_progress_put(run->state, run->spool.digest, r->address,
 	    action, run->now, error_r) != 0)

@@ -20,6 +20,8 @@
 
 #include "config.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -95,7 +97,20 @@ main(int argc, char **argv)
 	struct sigaction sa;
 	const char *dsn = "4.3.0";
 	char *error = NULL;
-	int ch, have_sender = 0;
+	int ch, have_sender = 0, stdin_closed;
+
+	/*
+	 * A closed descriptor 0, 1 or 2 would be taken by the first file we
+	 * open: the spool would become "standard input" and an empty message
+	 * would be delivered. Fill the gaps, and refuse a missing message.
+	 */
+	stdin_closed = fcntl(0, F_GETFD) < 0 && errno == EBADF;
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) < 0 && errno == EBADF &&
+		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
+			_exit(EX_TEMPFAIL);
+	if (stdin_closed)
+		main_tempfail("4.3.0", "standard input is closed: no message");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = main_on_signal;
