@@ -35,6 +35,11 @@ while IFS="$tab" read -r file category reply forward rest; do
 	total=$((total + 1))
 	sender=$(envelope_sender "$f")
 	rm -f "$box"/* "$T/sent"/* 2>/dev/null
+	# Each file is a delivery of its own. Through an MTA every delivery
+	# carries its own Received line; the corpus holds a few byte-identical
+	# files, which deputy would rightly take for a retry of the first
+	# (retry records are keyed by the message's SHA-256).
+	rm -f "$T/state.lmdb" "$T/state.lmdb-lock"
 	lda "$f" -f "$sender" -- alice@example.org
 	if [ "$rc" -ne 0 ] || [ -n "$out" ] || [ -n "$err" ]; then
 		failed_exit=$((failed_exit + 1))
