@@ -41,6 +41,21 @@ header_addr() {
 	}' "$1"
 }
 
+# case_ldif RCPT SIEVE-COMMAND EXTRA-LINE: the user's directory entry,
+# away, with the command's :addresses as aliases
+case_ldif() {
+	{
+		echo "dn: uid=user,dc=example,dc=com"
+		echo "objectClass: inetOrgPerson"
+		echo "mail: $1"
+		echo "$3"
+		echo "$2" | grep -o ':addresses \(\[[^]]*\]\|"[^"]*"\)' |
+		    grep -o '"[^"]*"' | tr -d '"' |
+		    sed 's/^/mailAlternateAddress: /'
+		echo "deputyAbsence:: $(absence_b64 20000101 21000101)"
+	} >"$T/directory.ldif"
+}
+
 setup_env
 tab=$(printf '\t')
 n=0
@@ -56,17 +71,7 @@ while IFS="$tab" read -r eml expected svtest name efrom eto eorig cmd; do
 	sender=${sender#<}; sender=${sender%>}
 	[ "$sender" = "" ] && sender=""
 	rcpt=${eto:-$(header_addr "$f" to)}
-	# the user's directory entry: away, with :addresses as aliases
-	{
-		echo "dn: uid=user,dc=example,dc=com"
-		echo "objectClass: inetOrgPerson"
-		echo "mail: $rcpt"
-		echo "$cmd" | grep -o ':addresses \(\[[^]]*\]\|"[^"]*"\)' |
-		    grep -o '"[^"]*"' | tr -d '"' |
-		    sed 's/^/mailAlternateAddress: /'
-		echo "deputyDelegate: deputy-delegate@example.net"
-		echo "deputyAbsence:: $(absence_b64 20000101 21000101)"
-	} >"$T/directory.ldif"
+	case_ldif "$rcpt" "$cmd" "deputyDelegate: deputy-delegate@example.net"
 	[ "$(id -u)" -eq 0 ] && chown nobody "$T/directory.ldif"
 	: >"$T/log"; [ "$(id -u)" -eq 0 ] && chown nobody "$T/log"
 	if [ -n "$eorig" ]; then lda "$f" -f "$sender" -a "$eorig" -- "$rcpt"
@@ -120,16 +125,7 @@ while IFS="$tab" read -r eml expected svtest name efrom eto eorig cmd; do
 	sender=${efrom:-$(header_addr "$f" from)}
 	sender=${sender#<}; sender=${sender%>}
 	rcpt=${eto:-$(header_addr "$f" to)}
-	{
-		echo "dn: uid=user,dc=example,dc=com"
-		echo "objectClass: inetOrgPerson"
-		echo "mail: $rcpt"
-		echo "displayName: Test User"
-		echo "$cmd" | grep -o ':addresses \(\[[^]]*\]\|"[^"]*"\)' |
-		    grep -o '"[^"]*"' | tr -d '"' |
-		    sed 's/^/mailAlternateAddress: /'
-		echo "deputyAbsence:: $(absence_b64 20000101 21000101)"
-	} >"$T/directory.ldif"
+	case_ldif "$rcpt" "$cmd" "displayName: Test User"
 	{
 		printf 'Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=%s\n' "$sender"
 		printf 'X-Spam-Score: 0\n'
