@@ -295,7 +295,7 @@ slapadd -q -f "$T/ldap/slapd.conf" -l "$T/ldap/data.ldif" 2>"$T/ldap/slapadd.log
 # slapd on 127.0.0.1 (gnarwl) and 127.0.0.2 (deputy), so the stats log
 # tells whose requests are whose; -d 256 keeps it in the foreground with
 # the stats log on stderr
-port=$((38000 + $$ % 1000))
+port=$((31000 + $$ % 1000))
 for attempt in 1 2 3 4 5; do
 	slapd -f "$T/ldap/slapd.conf" -h "ldap://127.0.0.1:$port/ ldap://127.0.0.2:$port/" \
 	    -d 256 2>"$T/ldap/slapd.log" &

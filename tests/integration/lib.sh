@@ -28,10 +28,12 @@ BASE="dc=example,dc=org"
 slapd_pid=""
 postfix_up=0
 
-# free_port: a TCP port nobody listens on (random start, then upward)
+# free_port: a TCP port no socket uses (random start, then upward),
+# below Linux's ephemeral range (32768 up) so that no client connection
+# of a test running beside this one can take it before slapd binds
 free_port() {
-	p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 30000 ))
-	while ss -Htln "sport = :$p" 2>/dev/null | grep -q .; do
+	p=$(( 20000 + $(od -An -N2 -tu2 /dev/urandom | tr -d ' ') % 12000 ))
+	while ss -Htan "sport = :$p" 2>/dev/null | grep -q .; do
 		p=$((p + 1))
 	done
 	echo "$p"
@@ -226,15 +228,11 @@ LDIF
 slapd_setup() {
 	S=$T/slapd
 	mkdir -p "$S/slapd.d" "$S/db"
-	LDAP_PORT=$(free_port)
-	LDAP_URI="ldap://127.0.0.1:$LDAP_PORT"
 	LDAPI_URI="ldapi://$(printf '%s' "$S/ldapi" | sed 's,/,%2F,g')"
 	LDAPS_URI=""
 	tls_conf=""
 	if command -v openssl >/dev/null && tls_setup "$S/tls"; then
-		LDAPS_PORT=$(free_port)
-		[ "$LDAPS_PORT" = "$LDAP_PORT" ] && LDAPS_PORT=$((LDAP_PORT + 1))
-		LDAPS_URI="ldaps://127.0.0.1:$LDAPS_PORT"
+		LDAPS_URI=ldaps://
 		tls_conf="olcTLSCACertificateFile: $S/tls/ca.pem
 olcTLSCertificateFile: $S/tls/server.pem
 olcTLSCertificateKeyFile: $S/tls/server.key"
@@ -296,6 +294,7 @@ LDIF
 	    >>"$S/setup.log" 2>&1 || return 1
 	u=$(ldap_user)
 	chown -R "$u:" "$S" 2>/dev/null || true
+	slapd_new_ports
 }
 
 # tls_setup DIR: a test CA, a server certificate for 127.0.0.1, and a
@@ -327,7 +326,50 @@ slapd_start() {
 	fi
 	"$SLAPD" "$@" >>"$T/slapd/log" 2>&1 &
 	slapd_pid=$!
-	wait_for 10 ldapsearch -x -H "$LDAP_URI" -b "" -s base -o nettimeout=1
+	if slapd_wait 30; then
+		slapd_answered=1
+		return 0
+	fi
+	# A port taken between free_port and bind (another test of the
+	# parallel run) on the first start: new ports, once. Otherwise say
+	# why. (A restart keeps its ports: deputy.conf names them.)
+	if ! kill -0 "$slapd_pid" 2>/dev/null && [ -z "${slapd_answered:-}" ] &&
+	    [ -z "${slapd_retried:-}" ] &&
+	    grep -q 'Address already in use\|bind.*failed' "$T/slapd/log"; then
+		slapd_retried=1
+		wait "$slapd_pid" 2>/dev/null
+		slapd_pid=""
+		slapd_new_ports
+		slapd_start
+		return $?
+	fi
+	echo "# slapd did not answer on $LDAP_URI; the end of its log:"
+	tail -n 20 "$T/slapd/log" | sed 's/^/#   /'
+	return 1
+}
+
+# slapd_wait SECONDS: until slapd answers, or has exited
+slapd_wait() {
+	n=$(( $1 * 10 ))
+	while [ "$n" -gt 0 ]; do
+		ldapsearch -x -H "$LDAP_URI" -b "" -s base -o nettimeout=1 \
+		    >/dev/null 2>&1 && return 0
+		kill -0 "$slapd_pid" 2>/dev/null || return 1
+		sleep 0.1
+		n=$((n - 1))
+	done
+	return 1
+}
+
+# slapd_new_ports: fresh ports for ldap:// and ldaps:// (the -h list)
+slapd_new_ports() {
+	LDAP_PORT=$(free_port)
+	LDAP_URI="ldap://127.0.0.1:$LDAP_PORT"
+	if [ -n "$LDAPS_URI" ]; then
+		LDAPS_PORT=$(free_port)
+		[ "$LDAPS_PORT" = "$LDAP_PORT" ] && LDAPS_PORT=$((LDAP_PORT + 1))
+		LDAPS_URI="ldaps://127.0.0.1:$LDAPS_PORT"
+	fi
 }
 
 # slapd_stop: kill by pid, wait for it to be gone
