@@ -35,7 +35,8 @@ struct script_ctx {
 	const char *text;
 	const struct script_message *msg;
 	GMimeObject *message;		/* the header block, parsed */
-	GPtrArray *scratch;		/* string arrays handed to libsieve */
+	GPtrArray *strings;		/* values handed to libsieve */
+	GPtrArray *arrays;		/* the char ** lists holding them */
 	unsigned int max_actions;
 	int cancel_keep;		/* an action cancelled implicit keep */
 	int explicit_keep;
@@ -196,13 +197,21 @@ script_getheader(sieve2_context_t *s, void *user)
 	struct script_ctx *c = user;
 	const char *name = sieve2_getvalue_string(s, "header");
 	GMimeHeaderList *list;
-	GPtrArray *values = g_ptr_array_new_with_free_func(g_free);
-	int n;
+	char **values;
+	int n, count = 0;
 
+	/*
+	 * libsieve reads the list after we return, and it writes into it
+	 * too (an empty list's slot was seen to receive the envelope
+	 * sender's pointer). So: room to spare, kept until the run ends,
+	 * and the strings owned apart from the list, never freed through it.
+	 */
+	values = g_new0(char *, SCRIPT_MAX_VALUES + 8);
+	g_ptr_array_add(c->arrays, values);
 	if (name != NULL && *name != '\0' && strlen(name) < SCRIPT_MAX_NAME) {
 		list = script_headers(c);
 		n = list != NULL ? g_mime_header_list_get_count(list) : 0;
-		for (int i = 0; i < n && values->len < SCRIPT_MAX_VALUES; i++) {
+		for (int i = 0; i < n && count < SCRIPT_MAX_VALUES; i++) {
 			GMimeHeader *h = g_mime_header_list_get_header_at(list, i);
 			const char *v;
 
@@ -210,13 +219,12 @@ script_getheader(sieve2_context_t *s, void *user)
 			    name) != 0)
 				continue;
 			v = g_mime_header_get_value(h);
-			g_ptr_array_add(values, g_strdup(v != NULL ? v : ""));
+			values[count] = g_strdup(v != NULL ? v : "");
+			g_ptr_array_add(c->strings, values[count]);
+			count++;
 		}
 	}
-	g_ptr_array_add(values, NULL);
-	/* libsieve reads the list after we return: keep it until the end. */
-	g_ptr_array_add(c->scratch, values);
-	sieve2_setvalue_stringlist(s, "body", (char **)values->pdata);
+	sieve2_setvalue_stringlist(s, "body", values);
 	return SIEVE2_OK;
 }
 
@@ -384,13 +392,6 @@ script_err_header(sieve2_context_t *s, void *user)
 	return SIEVE2_OK;
 }
 
-/* script_scratch_free - a string array handed to libsieve */
-static void
-script_scratch_free(gpointer p)
-{
-	g_ptr_array_free(p, TRUE);
-}
-
 /* script_run - run TEXT on MSG; see script.h */
 void
 script_run(const char *text, const struct script_message *msg,
@@ -425,7 +426,8 @@ script_run(const char *text, const struct script_message *msg,
 	c.msg = msg;
 	c.max_actions = max_actions;
 	c.out = out;
-	c.scratch = g_ptr_array_new_with_free_func(script_scratch_free);
+	c.strings = g_ptr_array_new_with_free_func(g_free);
+	c.arrays = g_ptr_array_new_with_free_func(g_free);
 
 	/* A fresh context per run: libsieve's lexer keeps state across
 	 * parses. validate then execute, as libsieve wants; an error
@@ -441,7 +443,8 @@ script_run(const char *text, const struct script_message *msg,
 		script_error(&c, "libsieve", 0, sieve2_errstr(rc));
 	if (s != NULL)
 		sieve2_free(&s);
-	g_ptr_array_free(c.scratch, TRUE);
+	g_ptr_array_free(c.arrays, TRUE);
+	g_ptr_array_free(c.strings, TRUE);
 	if (c.message != NULL)
 		g_object_unref(c.message);
 
