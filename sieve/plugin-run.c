@@ -90,10 +90,6 @@ run_child(const char *const *argv, int in_fd, int err_fd)
 	static char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
 	};
-	static const int sigs[] = {
-		SIGPIPE, SIGALRM, SIGTERM, SIGINT, SIGHUP, SIGQUIT, SIGCHLD,
-		SIGUSR1, SIGUSR2, SIGTTIN, SIGTTOU, SIGXFSZ
-	};
 	sigset_t none;
 	int in, err, devnull;
 
@@ -102,8 +98,11 @@ run_child(const char *const *argv, int in_fd, int err_fd)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
 		_exit(127);
 #endif
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		(void)signal(sigs[i], SIG_DFL);
+	/* An ignored signal stays ignored across execve: reset them all
+	 * (the ones the C library reserves just refuse). */
+	for (int sig = 1; sig < NSIG; sig++)
+		if (sig != SIGKILL && sig != SIGSTOP)
+			(void)signal(sig, SIG_DFL);
 	(void)sigemptyset(&none);
 	(void)sigprocmask(SIG_SETMASK, &none, NULL);
 
