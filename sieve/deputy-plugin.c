@@ -699,6 +699,25 @@ deputy_bounded(const char *value, size_t max, bool *cut_r)
 	return t_strndup(value, len);
 }
 
+/* deputy_text - a script text for argv: Sieve strings end their lines
+ * in CRLF (RFC 5228); deputy-lda takes LF, like any Unix argument, and
+ * writes the message's line ends itself. Cut to MAX bytes. */
+static const char *
+deputy_text(const char *value, size_t max, bool *cut_r)
+{
+	string_t *out;
+
+	if (strchr(value, '\r') != NULL) {
+		out = t_str_new(strlen(value));
+		for (const char *p = value; *p != '\0'; p++) {
+			if (p[0] != '\r' || p[1] != '\n')
+				str_append_c(out, *p);
+		}
+		value = str_c(out);
+	}
+	return deputy_bounded(value, max, cut_r);
+}
+
 /* deputy_argv - deputy-lda's argv for VAC; NULL-terminated, on the
  * data stack */
 static const char *const *
@@ -724,12 +743,14 @@ deputy_argv(const struct deputy_config *config,
 		ADD(orig_rcpt);
 	}
 	ADD("--reason");
-	ADD(deputy_bounded(vac->reason, DEPUTY_REASON_MAX, cut_r));
+	ADD(deputy_text(vac->reason, DEPUTY_REASON_MAX, cut_r));
 	if (vac->subject != NULL) {
 		ADD("--subject");
-		ADD(deputy_bounded(vac->subject, DEPUTY_FIELD_MAX, cut_r));
+		ADD(deputy_text(vac->subject, DEPUTY_FIELD_MAX, cut_r));
 	}
-	if (vac->from != NULL && strlen(vac->from) <= DEPUTY_FIELD_MAX) {
+	if (vac->from != NULL && strlen(vac->from) > DEPUTY_FIELD_MAX)
+		*cut_r = TRUE;		/* a cut address is no address */
+	else if (vac->from != NULL) {
 		ADD("--vacation-from");
 		ADD(vac->from);
 	}
@@ -744,7 +765,7 @@ deputy_argv(const struct deputy_config *config,
 	}
 	if (vac->handle != NULL) {
 		ADD("--handle");
-		ADD(deputy_bounded(vac->handle, DEPUTY_FIELD_MAX, cut_r));
+		ADD(deputy_text(vac->handle, DEPUTY_FIELD_MAX, cut_r));
 	}
 	if (vac->mime)
 		ADD("--mime");
@@ -802,29 +823,48 @@ deputy_log_outcome(const struct sieve_action_exec_env *aenv,
 			"(%s exit 0) for sender=<%s> recipient=<%s>",
 			config->lda_path, sender, rcpt);
 		if (res->input_short)
-			sieve_result_global_log_warning(aenv, "sieve_deputy: "
+			sieve_result_global_warning(aenv, "sieve_deputy: "
 				"deputy-lda exited before it read the whole "
 				"message");
 		return;
 	}
 	if (res->error[0] != '\0') {
-		sieve_result_global_log_error(aenv, "sieve_deputy: %s: %s%s "
+		sieve_result_global_error(aenv, "sieve_deputy: %s: %s%s "
 			"(message kept; deputy did not handle the vacation)",
 			config->lda_path, res->error, said);
 	} else if (res->timed_out) {
-		sieve_result_global_log_error(aenv, "sieve_deputy: %s: no exit "
+		sieve_result_global_error(aenv, "sieve_deputy: %s: no exit "
 			"within %u s, killed%s (message kept; deputy did not "
 			"handle the vacation)", config->lda_path,
 			config->timeout, said);
 	} else if (res->signal != 0) {
-		sieve_result_global_log_error(aenv, "sieve_deputy: %s: killed "
+		sieve_result_global_error(aenv, "sieve_deputy: %s: killed "
 			"by signal %d%s (message kept; deputy did not handle "
 			"the vacation)", config->lda_path, res->signal, said);
 	} else {
-		sieve_result_global_log_error(aenv, "sieve_deputy: %s: exit "
+		sieve_result_global_error(aenv, "sieve_deputy: %s: exit "
 			"%d%s (message kept; deputy did not handle the "
 			"vacation)", config->lda_path, res->exit_code, said);
 	}
+}
+
+/* deputy_orig_rcpt - the original recipient when it says something:
+ * not when it is the final recipient, and not the user@hostname that
+ * dovecot-lda makes up when it was given no -a (lda/main.c) */
+static const struct smtp_address *
+deputy_orig_rcpt(const struct sieve_instance *svinst,
+		 const struct smtp_address *rcpt_to,
+		 const struct smtp_address *orcpt)
+{
+	if (smtp_address_isnull(orcpt) ||
+	    smtp_address_equals_icase(orcpt, rcpt_to))
+		return NULL;
+	if (svinst->username != NULL && svinst->hostname != NULL &&
+	    orcpt->domain != NULL &&
+	    strcmp(orcpt->localpart, svinst->username) == 0 &&
+	    strcasecmp(orcpt->domain, svinst->hostname) == 0)
+		return NULL;
+	return orcpt;
 }
 
 /* deputy_run - run deputy-lda for VAC on this message */
@@ -848,20 +888,21 @@ deputy_run(const struct sieve_action_exec_env *aenv,
 
 	rcpt_to = sieve_message_get_final_recipient(aenv->msgctx);
 	if (rcpt_to == NULL) {
-		sieve_result_global_log_warning(aenv, "sieve_deputy: no "
+		sieve_result_global_warning(aenv, "sieve_deputy: no "
 			"envelope recipient; deputy-lda not run");
 		return;
 	}
 	if (msgdata->envelope.rcpt_params != NULL)
-		orcpt = msgdata->envelope.rcpt_params->orcpt.addr;
+		orcpt = deputy_orig_rcpt(eenv->svinst, rcpt_to,
+			msgdata->envelope.rcpt_params->orcpt.addr);
 	sender = smtp_address_isnull(mail_from) ? "" :
 		smtp_address_encode(mail_from);
 	rcpt = smtp_address_encode(rcpt_to);
-	if (!smtp_address_isnull(orcpt))
+	if (orcpt != NULL)
 		orig = smtp_address_encode(orcpt);
 
 	if (mail_get_stream(msgdata->mail, NULL, NULL, &input) < 0) {
-		sieve_result_global_log_error(aenv, "sieve_deputy: cannot "
+		sieve_result_global_error(aenv, "sieve_deputy: cannot "
 			"read the message: %s (message kept; deputy did not "
 			"handle the vacation)",
 			mailbox_get_last_internal_error(
@@ -870,8 +911,9 @@ deputy_run(const struct sieve_action_exec_env *aenv,
 	}
 	argv = deputy_argv(config, vac, sender, orig, rcpt, &cut);
 	if (cut) {
-		sieve_result_global_log_warning(aenv, "sieve_deputy: a "
-			"vacation text was cut to the size limit");
+		sieve_result_global_warning(aenv, "sieve_deputy: a "
+			"vacation text was cut to its size limit, or an "
+			"overlong :from dropped");
 	}
 	/* A view of our own on the shared mail stream. */
 	rd.input = i_stream_create_limit(input, UOFF_T_MAX);
@@ -903,7 +945,7 @@ deputy_act_commit(const struct sieve_action_exec_env *aenv,
 		return SIEVE_EXEC_OK;
 	}
 	if (config == NULL || vac == NULL) {
-		sieve_result_global_log_error(aenv, "sieve_deputy: no "
+		sieve_result_global_error(aenv, "sieve_deputy: no "
 			"settings or action context (message kept)");
 		return SIEVE_EXEC_OK;
 	}
