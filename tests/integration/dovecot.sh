@@ -363,6 +363,32 @@ unset KEEP_SVBIN
 rm -f "$DC/ph-sent/"*
 dc_conf yes "$T/bin/stub-lda"
 
+# The plugin under memcheck, inside dovecot-lda (which re-executes
+# itself through doveconf: children traced, the stub's tools skipped).
+if command -v valgrind >/dev/null 2>&1; then
+	clear_stub
+	mkdir -p "$T/vg"
+	script 'require "vacation";
+vacation :days 2 :subject "Out" :from "alice@example.org" :addresses ["a.smith@example.org"] :mime :handle "h" "x";
+vacation "second";'
+	: >"$DC/log/dovecot.log"
+	own
+	as_user timeout -k 5 300 env -i HOME="$H" USER=alice PATH=/usr/bin:/bin \
+	    valgrind -q --trace-children=yes \
+	    --trace-children-skip='*/stub-lda,*/sh,*/dash,*/date,*/sed,*/cat,*/sleep' \
+	    --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite \
+	    --log-file="$T/vg/vg.%p" "$DOVECOT_LDA" -c "$DC/etc/dovecot.conf" \
+	    -f bob@example.com -r alice@example.org <"$T/m1.eml" >/dev/null 2>&1
+	vrc=$?
+	cat "$DC/log/dovecot.log" >>"$DC/log/all.log"
+	vlogs=$(find "$T/vg" -type f -size +0 | wc -l)
+	[ "$vrc" -eq 0 ] && [ "$vlogs" -eq 0 ] && [ "$(stub_count)" -eq 1 ]
+	ok $? "under valgrind memcheck: exit $vrc, $vlogs error reports, deputy ran once"
+	[ "$vlogs" -gt 0 ] && find "$T/vg" -type f -size +0 -exec head -20 {} \; | sed 's/^/#   /'
+else
+	skip "valgrind not installed: memcheck run skipped"
+fi
+
 # Nothing in any run above crashed.
 ! grep -q 'Panic\|Fatal\|Segmentation' "$DC/log/all.log"
 ok $? "no Panic, Fatal or crash in any dovecot-lda run of part 1"
