@@ -121,6 +121,16 @@ static cfg_opt_t templates_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t sieve_opts[] = {
+	CFG_STR("script", "", CFGF_NONE),
+	CFG_STR("reject", "keep", CFGF_NONE),
+	CFG_INT("max_script_kb", 64, CFGF_NONE),
+	CFG_INT("max_actions", 32, CFGF_NONE),
+	CFG_INT("min_period_days", 1, CFGF_NONE),
+	CFG_INT("max_period_days", 30, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t log_opts[] = {
 	CFG_STR("ident", "deputy", CFGF_NONE),
 	CFG_STR("facility", "mail", CFGF_NONE),
@@ -137,6 +147,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("spam", spam_opts, CFGF_NONE),
 	CFG_SEC("auth", auth_opts, CFGF_NONE),
 	CFG_SEC("templates", templates_opts, CFGF_NONE),
+	CFG_SEC("sieve", sieve_opts, CFGF_NONE),
 	CFG_SEC("log", log_opts, CFGF_NONE),
 	CFG_END()
 };
@@ -228,6 +239,36 @@ conf_check_notice(cfg_t *cfg, cfg_opt_t *opt)
 	};
 
 	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_reject - validator for sieve.reject */
+static int
+conf_check_reject(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = { "keep", "discard", NULL };
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_script_kb - validator for sieve.max_script_kb */
+static int
+conf_check_script_kb(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return conf_check_range(cfg, opt, 1, 1024);
+}
+
+/* conf_check_actions - validator for sieve.max_actions */
+static int
+conf_check_actions(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return conf_check_range(cfg, opt, 1, 256);
+}
+
+/* conf_check_sieve_period - validator for sieve.m*_period_days */
+static int
+conf_check_sieve_period(cfg_t *cfg, cfg_opt_t *opt)
+{
+	return conf_check_range(cfg, opt, 1, 365);
 }
 
 /* conf_check_backend - validator for directory.backend */
@@ -458,6 +499,12 @@ static const struct {
 	{ "templates|default", conf_check_template },
 	{ "templates|timezone", conf_check_timezone },
 	{ "templates|dir", conf_check_path },
+	{ "sieve|script", conf_check_path_or_empty },
+	{ "sieve|reject", conf_check_reject },
+	{ "sieve|max_script_kb", conf_check_script_kb },
+	{ "sieve|max_actions", conf_check_actions },
+	{ "sieve|min_period_days", conf_check_sieve_period },
+	{ "sieve|max_period_days", conf_check_sieve_period },
 	{ "log|facility", conf_check_facility },
 	{ "log|file", conf_check_path },
 };
@@ -564,6 +611,18 @@ conf_copy(cfg_t *cfg)
 	c->template_dir = g_strdup(cfg_getstr(s, "dir"));
 	c->template_name = g_strdup(cfg_getstr(s, "default"));
 	c->template_timezone = g_strdup(cfg_getstr(s, "timezone"));
+
+	s = cfg_getsec(cfg, "sieve");
+	v = cfg_getstr(s, "script");
+	c->sieve_script = v != NULL && *v != '\0' ? g_strdup(v) : NULL;
+	c->sieve_reject_discards = strcmp(cfg_getstr(s, "reject"),
+	    "discard") == 0;
+	c->sieve_max_script = (size_t)cfg_getint(s, "max_script_kb") * 1024;
+	c->sieve_max_actions = (unsigned int)cfg_getint(s, "max_actions");
+	c->sieve_min_period = (unsigned int)cfg_getint(s,
+	    "min_period_days") * 86400;
+	c->sieve_max_period = (unsigned int)cfg_getint(s,
+	    "max_period_days") * 86400;
 
 	s = cfg_getsec(cfg, "log");
 	c->log_ident = g_strdup(cfg_getstr(s, "ident"));
@@ -738,6 +797,7 @@ conf_free(struct deputy_conf **conf)
 	g_strfreev(c->internal_domains);
 	g_strfreev(c->system_senders);
 	g_free(c->maildir);
+	g_free(c->sieve_script);
 	g_free(c->spool_dir);
 	g_free(c->loop_header);
 	g_free(c->sendmail);

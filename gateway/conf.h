@@ -84,6 +84,14 @@ struct deputy_conf {
 	char *template_name;		/* default template set */
 	char *template_timezone;
 
+	/* sieve */
+	char *sieve_script;		/* path template, NULL: no scripts */
+	int sieve_reject_discards;	/* reject: discard instead of keep */
+	size_t sieve_max_script;	/* bytes */
+	unsigned int sieve_max_actions;
+	unsigned int sieve_min_period;	/* vacation :days clamp, seconds */
+	unsigned int sieve_max_period;
+
 	/* log */
 	char *log_ident;
 	int log_facility;

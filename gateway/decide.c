@@ -108,6 +108,10 @@ decide_is_own(const struct decide_input *in, const char *address)
 	if (in->recipient != NULL &&
 	    g_ascii_strcasecmp(address, in->recipient) == 0)
 		return 1;
+	for (size_t i = 0; in->own_addresses != NULL &&
+	    in->own_addresses[i] != NULL; i++)
+		if (g_ascii_strcasecmp(address, in->own_addresses[i]) == 0)
+			return 1;
 	return in->entry != NULL && dir_entry_has_address(in->entry, address);
 }
 
@@ -357,6 +361,58 @@ decide_forward(const struct decide_input *in, struct decision *d)
 	}
 }
 
+/*
+ * decide_redirect - a user's own redirect goes out for any message,
+ * noise included (the user asked for it), but never around a loop:
+ * our marker for this recipient, too many hops, or a Delivered-To that
+ * names the target.
+ */
+static void
+decide_redirect(const struct decide_input *in, struct decision *d)
+{
+	const struct facts *f = in->facts;
+	const struct dir_strings *rl = in->redirects;
+
+	d->redirect_reason = DR_NO_DELEGATE;
+	if (rl == NULL || rl->count == 0)
+		return;
+	if (!f->parsed) {
+		d->redirect_reason = DR_UNPARSEABLE;
+		d->redirect_detail = "the message could not be parsed";
+		return;
+	}
+	for (size_t i = 0; i < f->loop_markers.count; i++)
+		if (decide_is_own(in, f->loop_markers.values[i])) {
+			d->redirect_reason = DR_LOOP;
+			d->redirect_detail = "our loop marker names this recipient";
+			return;
+		}
+	if (f->received_count >= in->max_received) {
+		d->redirect_reason = DR_HOPS;
+		d->redirect_detail = "too many Received fields";
+		return;
+	}
+	for (size_t i = 0; i < rl->count; i++) {
+		const char *a = rl->values[i];
+		char *s;
+
+		if (decide_is_own(in, a))
+			s = g_strdup_printf("%s (redirect to the recipient "
+			    "itself)", a);
+		else if (decide_delivered_to(f, a))
+			s = g_strdup_printf("%s (redirect; Delivered-To names "
+			    "it)", a);
+		else {
+			decide_strv_add(&d->redirect_to, a);
+			continue;
+		}
+		decide_strv_add(&d->forward_skipped, s);
+		g_free(s);
+	}
+	if (d->redirect_to.count > 0)
+		d->redirect_reason = DR_NONE;
+}
+
 /* decide - fill OUT from IN; release OUT with decision_clear() */
 void
 decide(const struct decide_input *in, struct decision *out)
@@ -366,6 +422,7 @@ decide(const struct decide_input *in, struct decision *out)
 	out->away_until = in->away_until;
 	decide_notice(in, out);
 	decide_forward(in, out);
+	decide_redirect(in, out);
 }
 
 /* decision_clear - release what decide() allocated in D */
@@ -374,5 +431,6 @@ decision_clear(struct decision *d)
 {
 	g_strfreev(d->forward_to.values);
 	g_strfreev(d->forward_skipped.values);
+	g_strfreev(d->redirect_to.values);
 	memset(d, 0, sizeof(*d));
 }

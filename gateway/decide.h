@@ -81,6 +81,9 @@ struct decide_input {
 	int away;
 	time_t away_until;		/* 0: open-ended or unknown */
 	const struct dir_strings *delegates;	/* resolved addresses */
+	const struct dir_strings *redirects;	/* a Sieve redirect, or NULL */
+	const char *const *own_addresses;	/* more of the recipient's,
+						 * e.g. Sieve :addresses */
 	time_t now;
 
 	/* state verdicts, looked up by the caller */
@@ -105,6 +108,12 @@ struct decision {
 	const char *forward_detail;
 	struct dir_strings forward_to;		/* owned: addresses */
 	struct dir_strings forward_skipped;	/* owned: "addr (why)" */
+
+	/* A Sieve redirect: sent whether or not the user is away; only
+	 * the loop rules stop it. */
+	enum decide_reason redirect_reason;	/* DR_NONE: redirect */
+	const char *redirect_detail;
+	struct dir_strings redirect_to;		/* owned: addresses */
 
 	enum decide_reason notice_reason;	/* DR_NONE: send */
 	const char *notice_detail;

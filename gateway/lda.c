@@ -32,6 +32,7 @@
 #include "log.h"
 #include "maildir.h"
 #include "notice.h"
+#include "script.h"
 #include "spamc.h"
 #include "spool.h"
 #include "srs.h"
@@ -54,7 +55,16 @@ struct lda_rcpt {
 	int delivered;
 	int forwarded;
 	int noticed;
-	char *notice_identity;		/* template set: dedupe key part */
+	char *notice_identity;		/* template set */
+	char *notice_key;		/* dedupe key part: the template set,
+					 * or the Sieve vacation's identity */
+	unsigned int notice_period;	/* seconds */
+	const struct vacation_request *vac;	/* Sieve vacation, or NULL */
+	struct script_outcome script;	/* the user's script, if run */
+	int scripted;			/* script_run() ran */
+	struct dir_strings redirects;	/* the script's, safe ones */
+	char **own;			/* more own addresses (:addresses) */
+	struct dir_strings targets;	/* Maildir folders to deliver into */
 	char *srs_original;		/* an SRS bounce: who gets it back */
 	struct dir_strings fwd_internal;	/* split of forward_to */
 	struct dir_strings fwd_external;	/* get an SRS sender */
@@ -206,6 +216,8 @@ lda_decide_with(struct lda_run *run, struct lda_rcpt *r, int recent, int rate)
 	in.away = r->away;
 	in.away_until = r->absence.end;
 	in.delegates = &r->delegates;
+	in.redirects = &r->redirects;
+	in.own_addresses = (const char *const *)r->own;
 	in.now = run->now;
 	in.default_notice = c->default_notice;
 	in.internal_domains = (const char *const *)c->internal_domains;
@@ -244,6 +256,15 @@ lda_decide(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 
 	r->notice_identity = g_strdup(r->entry && r->entry->template_name ?
 	    r->entry->template_name : run->conf->template_name);
+	r->notice_period = run->conf->notice_period_days * 86400;
+	if (r->vac != NULL) {
+		r->notice_key = vacation_identity(r->vac);
+		r->notice_period = (unsigned int)vacation_period(r->vac,
+		    r->notice_period, run->conf->sieve_min_period,
+		    run->conf->sieve_max_period);
+	} else {
+		r->notice_key = g_strdup(r->notice_identity);
+	}
 	lda_decide_with(run, r, 0, 0);
 	/* Nothing but the missing delegates stops the forward: look them up.
 	 * A notice names the delegates too. */
@@ -263,8 +284,7 @@ lda_decide(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 	    error_r) != 0)
 		return -1;
 	recent = state_notice_recent(run->state, r->address, run->sender,
-	    r->notice_identity, run->conf->notice_period_days * 86400,
-	    run->now, error_r);
+	    r->notice_key, r->notice_period, run->now, error_r);
 	if (recent < 0)
 		return -1;
 	domain = lda_sender_domain(run->sender);
@@ -317,6 +337,61 @@ lda_spam(struct lda_run *run, const char *recipient)
 	}
 }
 
+/* lda_sieve_summary - "fileinto,redirect,vacation" or "error" */
+static char *
+lda_sieve_summary(const struct lda_rcpt *r)
+{
+	const struct script_outcome *o = &r->script;
+	GString *s = g_string_new(NULL);
+
+	if (o->error != NULL)
+		g_string_append(s, "error,");
+	else {
+		if (o->keep)
+			g_string_append(s, "keep,");
+		if (o->folders != NULL)
+			g_string_append(s, "fileinto,");
+		if (o->redirects != NULL)
+			g_string_append(s, "redirect,");
+		if (o->discard)
+			g_string_append(s, "discard,");
+		if (o->reject != NULL)
+			g_string_append(s, "reject,");
+		if (o->vacation)
+			g_string_append(s, "vacation,");
+		if (o->notes != NULL)
+			g_string_append(s, "notify,");
+	}
+	if (s->len > 0)
+		g_string_truncate(s, s->len - 1);
+	else
+		g_string_append(s, "none");
+	return g_string_free(s, FALSE);
+}
+
+/* lda_explain_script - what the user's Sieve script asked for */
+static void
+lda_explain_script(const struct lda_rcpt *r, FILE *out)
+{
+	const struct script_outcome *o = &r->script;
+	char *sum = lda_sieve_summary(r);
+
+	fprintf(out, "  sieve:   %s\n", sum);
+	g_free(sum);
+	if (o->error != NULL) {
+		char *e = facts_sanitize(o->error, 300);
+
+		fprintf(out, "  sieve:   failed, implicit keep: %s\n", e);
+		g_free(e);
+	}
+	for (size_t i = 0; i < r->redirects.count; i++)
+		fprintf(out, "  sieve:   redirect to %s\n",
+		    r->redirects.values[i]);
+	if (o->reject != NULL)
+		fprintf(out, "  sieve:   reject not carried out (never a "
+		    "bounce)\n");
+}
+
 /* lda_explain - print the decision record of one recipient */
 static void
 lda_explain(struct lda_run *run, struct lda_rcpt *r, FILE *out)
@@ -337,7 +412,14 @@ lda_explain(struct lda_run *run, struct lda_rcpt *r, FILE *out)
 		fprintf(out, "  away:    yes, until %s\n", until);
 	else
 		fprintf(out, "  away:    no\n");
-	fprintf(out, "  deliver: %s\n", r->mailbox ? r->mailbox : "(no path)");
+	if (run->opt->vacation != NULL)
+		fprintf(out, "  deliver: (by the caller: Dovecot stores it)\n");
+	else if (r->targets.count == 0)
+		fprintf(out, "  deliver: none (the user's Sieve script)\n");
+	for (size_t i = 0; i < r->targets.count; i++)
+		fprintf(out, "  deliver: %s\n", r->targets.values[i]);
+	if (r->scripted)
+		lda_explain_script(r, out);
 	if (d->forward_reason == DR_NONE) {
 		char *to = lda_join(&d->forward_to, ", ");
 
@@ -351,7 +433,10 @@ lda_explain(struct lda_run *run, struct lda_rcpt *r, FILE *out)
 	}
 	for (size_t i = 0; i < d->forward_skipped.count; i++)
 		fprintf(out, "  skipped: %s\n", d->forward_skipped.values[i]);
-	if (d->notice_reason == DR_NONE)
+	if (d->notice_reason == DR_NONE && r->vac != NULL)
+		fprintf(out, "  notice:  yes, to <%s> from <>, the Sieve "
+		    "vacation's text\n", run->sender);
+	else if (d->notice_reason == DR_NONE)
 		fprintf(out, "  notice:  yes, to <%s> from <>, template %s\n",
 		    run->sender, r->notice_identity);
 	else
@@ -382,18 +467,31 @@ static void
 lda_log(struct lda_run *run, struct lda_rcpt *r)
 {
 	const struct decision *d = &r->decision;
-	char *fwd = d->forward_reason == DR_NONE ?
-	    lda_join(&d->forward_to, ",") : g_strdup("-");
+	GString *fwd = g_string_new(NULL);
+	char *sieve = r->scripted ? lda_sieve_summary(r) : NULL;
+	const char *mailbox = run->opt->vacation != NULL ? "caller" :
+	    r->targets.count == 0 ? "none" :
+	    r->delivered > 0 ? "delivered" : "failed";
 
+	/* forward= lists every address the message went to, delegates and
+	 * the script's redirects alike; "-" for none. */
+	for (size_t i = 0; i < r->fwd_internal.count; i++)
+		g_string_append_printf(fwd, "%s%s", fwd->len ? "," : "",
+		    r->fwd_internal.values[i]);
+	for (size_t i = 0; i < r->fwd_external.count; i++)
+		g_string_append_printf(fwd, "%s%s", fwd->len ? "," : "",
+		    r->fwd_external.values[i]);
 	log_info("from=<%s> to=<%s> msgid=<%s> away=%s mailbox=%s "
-	    "forward=%s forward_reason=%s notice=%s notice_reason=%s",
+	    "forward=%s forward_reason=%s notice=%s notice_reason=%s%s%s",
 	    run->sender, r->address,
 	    run->facts->message_id ? run->facts->message_id : "",
-	    r->away ? "yes" : "no", r->delivered ? "delivered" : "failed",
-	    fwd, decide_reason_name(d->forward_reason),
+	    r->away ? "yes" : "no", mailbox,
+	    fwd->len ? fwd->str : "-", decide_reason_name(d->forward_reason),
 	    r->noticed ? "sent" : "no",
-	    decide_reason_name(d->notice_reason));
-	g_free(fwd);
+	    decide_reason_name(d->notice_reason),
+	    sieve != NULL ? " sieve=" : "", sieve != NULL ? sieve : "");
+	g_string_free(fwd, TRUE);
+	g_free(sieve);
 }
 
 /* lda_state - open the state store when first needed */
@@ -408,7 +506,7 @@ lda_state(struct lda_run *run, char **error_r)
 
 /* lda_done_before - whether a previous, failed run did ACTION already */
 static int
-lda_done_before(struct lda_run *run, struct lda_rcpt *r,
+lda_done_before(struct lda_run *run, const char *key,
 		enum state_action action, char **error_r)
 {
 	/* No state file yet: no earlier attempt recorded anything. */
@@ -416,7 +514,7 @@ lda_done_before(struct lda_run *run, struct lda_rcpt *r,
 		return 0;
 	if (lda_state(run, error_r) != 0)
 		return -1;
-	return state_progress_get(run->state, run->spool.digest, r->address,
+	return state_progress_get(run->state, run->spool.digest, key,
 	    action, run->now, error_r);
 }
 
@@ -427,12 +525,12 @@ lda_done_before(struct lda_run *run, struct lda_rcpt *r,
  * again or notify again. (This costs one LMDB commit per action.)
  */
 static int
-lda_record(struct lda_run *run, struct lda_rcpt *r, enum state_action action,
+lda_record(struct lda_run *run, const char *key, enum state_action action,
 	   char **error_r)
 {
 	run->actions_left--;
 	if (lda_state(run, error_r) != 0 ||
-	    state_progress_put(run->state, run->spool.digest, r->address,
+	    state_progress_put(run->state, run->spool.digest, key,
 	    action, run->now, error_r) != 0)
 		return -1;
 	run->recorded++;
@@ -441,11 +539,12 @@ lda_record(struct lda_run *run, struct lda_rcpt *r, enum state_action action,
 
 /* lda_forward_prefix - loop marker and Resent-* block for a redirect */
 static char *
-lda_forward_prefix(struct lda_run *run, struct lda_rcpt *r)
+lda_forward_prefix(struct lda_run *run, struct lda_rcpt *r,
+		   const struct dir_strings *group)
 {
 	GDateTime *now = g_date_time_new_from_unix_local(run->now);
 	char *date = g_date_time_format(now, "%a, %d %b %Y %H:%M:%S %z");
-	char *to = g_strjoinv(", ", r->decision.forward_to.values);
+	char *to = g_strjoinv(", ", group->values);
 	/* The same on every retry, so a repeat is recognisable downstream. */
 	char *rid = g_compute_checksum_for_string(G_CHECKSUM_SHA256,
 	    r->address, -1);
@@ -544,6 +643,50 @@ lda_delegate_names(struct lda_run *run, struct lda_rcpt *r)
 }
 
 /*
+ * lda_is_own - whether ADDRESS is the recipient's, by the directory:
+ * a script's :addresses do not count, or a script could name anybody
+ * there and then send as them with :from.
+ */
+static int
+lda_is_own(const struct lda_rcpt *r, const char *address)
+{
+	if (g_ascii_strcasecmp(address, r->address) == 0)
+		return 1;
+	return r->entry != NULL && dir_entry_has_address(r->entry, address);
+}
+
+/*
+ * lda_notice_vacation - the Sieve vacation's subject, text and :from
+ * replace the template's. :from must be one of the user's own
+ * addresses: a script does not get to speak for somebody else.
+ */
+static void
+lda_notice_vacation(struct lda_rcpt *r, char **subject, char **body,
+		    char **from_r)
+{
+	char *text = vacation_body(r->vac);
+	char *from = vacation_from(r->vac);
+
+	if (r->vac->subject != NULL && *r->vac->subject != '\0') {
+		g_free(*subject);
+		*subject = g_strdup(r->vac->subject);
+	}
+	if (text != NULL && *text != '\0') {
+		g_free(*body);
+		*body = text;
+	} else {
+		g_free(text);
+	}
+	if (from != NULL && !lda_is_own(r, from)) {
+		log_warn("to=<%s>: vacation :from <%s> is not one of the "
+		    "user's addresses; not used", r->address, from);
+		g_free(from);
+		from = NULL;
+	}
+	*from_r = from;
+}
+
+/*
  * lda_notice - render, build and hand the notice to sendmail; record it
  * for dedupe and rates only after sendmail accepted it. A failure here
  * is logged and never retried: fail closed, never a duplicate.
@@ -557,7 +700,7 @@ lda_notice(struct lda_run *run, struct lda_rcpt *r)
 	struct tmpl *t = NULL;
 	const char *rcpts[2] = { run->sender, NULL };
 	char *err = NULL, *subject = NULL, *body = NULL, *text = NULL;
-	char *until, *delegates, *domain;
+	char *until, *delegates, *domain, *vfrom = NULL;
 	const char *name = r->entry && r->entry->display_name ?
 	    r->entry->display_name : r->address;
 	const char *from = r->entry && r->entry->mail ? r->entry->mail :
@@ -589,6 +732,11 @@ lda_notice(struct lda_run *run, struct lda_rcpt *r)
 
 		tmpl_render(t, vars, &subject, &body);
 	}
+	if (r->vac != NULL) {
+		lda_notice_vacation(r, &subject, &body, &vfrom);
+		if (vfrom != NULL)
+			from = vfrom;
+	}
 	memset(&ni, 0, sizeof(ni));
 	ni.from_address = from;
 	ni.from_name = name != r->address ? name : NULL;
@@ -618,15 +766,20 @@ lda_notice(struct lda_run *run, struct lda_rcpt *r)
 	}
 	domain = lda_sender_domain(run->sender);
 	if (state_notice_record(run->state, r->address, run->sender,
-	    r->notice_identity, domain, run->now, &err) != 0) {
+	    r->notice_key, domain, run->now, &err) != 0) {
 		log_warn("to=<%s>: notice sent but not recorded: %s",
 		    r->address, err);
 		g_free(err);
 		err = NULL;
 	}
 	g_free(domain);
-	log_info("to=<%s>: notice sent to <%s> (template %s.%s)", r->address,
-	    run->sender, r->notice_identity, tmpl_language(t));
+	if (r->vac != NULL)
+		log_info("to=<%s>: notice sent to <%s> (the user's Sieve "
+		    "vacation)", r->address, run->sender);
+	else
+		log_info("to=<%s>: notice sent to <%s> (template %s.%s)",
+		    r->address, run->sender, r->notice_identity,
+		    tmpl_language(t));
 	rc = 0;
 out:
 	g_free(err);
@@ -635,6 +788,7 @@ out:
 	g_free(body);
 	g_free(until);
 	g_free(delegates);
+	g_free(vfrom);
 	tmpl_free(&t);
 	return rc;
 }
@@ -675,6 +829,16 @@ lda_is_internal(const struct lda_run *run, const struct lda_rcpt *r,
 	return rat != NULL && g_ascii_strcasecmp(at + 1, rat + 1) == 0;
 }
 
+/* lda_strv_has - whether LIST holds S (any case) */
+static int
+lda_strv_has(const struct dir_strings *list, const char *s)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (g_ascii_strcasecmp(list->values[i], s) == 0)
+			return 1;
+	return 0;
+}
+
 /* lda_strv_add - append a copy of S */
 static void
 lda_strv_add(struct dir_strings *list, const char *s)
@@ -691,15 +855,148 @@ lda_strv_add(struct dir_strings *list, const char *s)
 static void
 lda_split_forward(struct lda_run *run, struct lda_rcpt *r)
 {
-	const struct dir_strings *to = &r->decision.forward_to;
+	const struct dir_strings *lists[2] = {
+		r->decision.forward_reason == DR_NONE ?
+		    &r->decision.forward_to : NULL,
+		r->decision.redirect_reason == DR_NONE ?
+		    &r->decision.redirect_to : NULL
+	};
 
-	if (r->decision.forward_reason != DR_NONE)
+	/* Delegates and the script's redirects travel together, once. */
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] != NULL && i < lists[l]->count;
+		    i++) {
+			const char *a = lists[l]->values[i];
+
+			if (lda_strv_has(&r->fwd_internal, a) ||
+			    lda_strv_has(&r->fwd_external, a))
+				continue;
+			if (lda_srs_enabled(run) && !lda_is_internal(run, r, a))
+				lda_strv_add(&r->fwd_external, a);
+			else
+				lda_strv_add(&r->fwd_internal, a);
+		}
+}
+
+/*
+ * lda_script - run the recipient's Sieve script, if it has one. A
+ * script that cannot be read or fails keeps the message in INBOX, and
+ * its error is logged; its vacation makes the recipient away for this
+ * message; its redirects become forwards.
+ */
+static void
+lda_script(struct lda_run *run, struct lda_rcpt *r)
+{
+	const struct deputy_conf *c = run->conf;
+	struct script_outcome *o = &r->script;
+	struct script_message msg;
+	char *path = NULL, *text = NULL, *err = NULL;
+	int rc;
+
+	if (c->sieve_script == NULL || run->opt->vacation != NULL ||
+	    r->srs_original != NULL)
 		return;
-	for (size_t i = 0; i < to->count; i++) {
-		if (lda_srs_enabled(run) && !lda_is_internal(run, r, to->values[i]))
-			lda_strv_add(&r->fwd_external, to->values[i]);
-		else
-			lda_strv_add(&r->fwd_internal, to->values[i]);
+	if (maildir_path(c->sieve_script, r->address, &path, &err) != 0 ||
+	    (rc = script_load(path, c->sieve_max_script, &text, &err)) < 0) {
+		log_warn("to=<%s>: Sieve script not run (%s): implicit keep",
+		    r->address, err);
+		g_free(err);
+		g_free(path);
+		script_outcome_clear(o);
+		o->keep = 1;
+		r->scripted = 1;
+		return;
+	}
+	if (rc == 0) {
+		g_free(path);
+		return;
+	}
+	memset(&msg, 0, sizeof(msg));
+	msg.fd = run->spool.fd;
+	msg.offset = run->body_offset;
+	msg.size = run->spool.size - run->body_offset;
+	msg.sender = run->sender;
+	msg.recipient = r->address;
+	script_run(text, &msg, c->sieve_max_actions, o);
+	r->scripted = 1;
+	g_free(text);
+	if (o->error != NULL) {
+		char *e = facts_sanitize(o->error, 300);
+
+		log_warn("to=<%s>: Sieve script %s failed, implicit keep: %s",
+		    r->address, path, e);
+		g_free(e);
+	}
+	g_free(path);
+	for (size_t i = 0; o->notes != NULL && o->notes[i] != NULL; i++) {
+		char *n = facts_sanitize(o->notes[i], 200);
+
+		log_info("to=<%s>: Sieve %s", r->address, n);
+		g_free(n);
+	}
+	if (o->reject != NULL)
+		log_info("to=<%s>: Sieve reject not carried out (deputy never "
+		    "bounces); %s", r->address, c->sieve_reject_discards ?
+		    "discarded (sieve.reject = discard)" : "kept in INBOX");
+	for (size_t i = 0; o->redirects != NULL && o->redirects[i] != NULL;
+	    i++) {
+		char *a = g_ascii_strdown(o->redirects[i], -1);
+
+		if (!lda_safe_address(a))
+			log_warn("to=<%s>: Sieve redirect to an unusable "
+			    "address ignored", r->address);
+		else if (r->redirects.count >= c->max_delegates)
+			log_warn("to=<%s>: Sieve redirect beyond %u addresses "
+			    "ignored", r->address, c->max_delegates);
+		else if (!lda_strv_has(&r->redirects, a))
+			lda_strv_add(&r->redirects, a);
+		g_free(a);
+	}
+	if (o->vacation) {
+		r->vac = &o->vac;
+		r->away = 1;
+		r->own = g_strdupv(o->vac.addresses);
+	}
+}
+
+/*
+ * lda_targets - the Maildir copies: INBOX unless a script says
+ * otherwise. Whatever the script says, a message that would end up
+ * nowhere because its redirect was stopped is kept.
+ */
+static void
+lda_targets(struct lda_run *run, struct lda_rcpt *r)
+{
+	const struct script_outcome *o = &r->script;
+	int reject_keeps = o->reject != NULL && !run->conf->sieve_reject_discards;
+
+	if (r->srs_original != NULL || run->opt->vacation != NULL)
+		return;
+	if (!r->scripted || o->keep || reject_keeps)
+		lda_strv_add(&r->targets, r->mailbox);
+	for (size_t i = 0; o->folders != NULL && o->folders[i] != NULL; i++) {
+		char *path = NULL, *err = NULL;
+
+		if (maildir_folder(r->mailbox, o->folders[i], &path,
+		    &err) != 0) {
+			char *f = facts_sanitize(o->folders[i], 200);
+
+			log_warn("to=<%s>: Sieve fileinto \"%s\": %s; kept in "
+			    "INBOX instead", r->address, f, err);
+			g_free(f);
+			g_free(err);
+			path = g_strdup(r->mailbox);
+		}
+		if (!lda_strv_has(&r->targets, path))
+			lda_strv_add(&r->targets, path);
+		g_free(path);
+	}
+	if (r->targets.count == 0 && !o->discard && o->reject == NULL &&
+	    r->decision.redirect_reason != DR_NONE) {
+		log_info("to=<%s>: the script's redirect was not made (%s): "
+		    "kept in INBOX", r->address,
+		    decide_reason_name(r->decision.redirect_reason));
+		lda_strv_add(&r->targets, r->mailbox);
 	}
 }
 
@@ -714,7 +1011,7 @@ lda_forward_once(struct lda_run *run, struct lda_rcpt *r,
 	int done, rc;
 
 	*dsn_r = "4.3.0";
-	done = lda_done_before(run, r, action, error_r);
+	done = lda_done_before(run, r->address, action, error_r);
 	if (done < 0)
 		return -1;
 	if (done) {
@@ -735,7 +1032,7 @@ lda_forward_once(struct lda_run *run, struct lda_rcpt *r,
 				sender = NULL;
 			}
 		}
-		prefix = lda_forward_prefix(run, r);
+		prefix = lda_forward_prefix(run, r, to);
 		lda_fix_newlines(run, prefix);
 		memset(&req, 0, sizeof(req));
 		req.sendmail = run->conf->sendmail;
@@ -752,7 +1049,7 @@ lda_forward_once(struct lda_run *run, struct lda_rcpt *r,
 			return -1;
 	}
 	r->forwarded = 1;
-	return lda_record(run, r, action, error_r);
+	return lda_record(run, r->address, action, error_r);
 }
 
 /* lda_return_bounce - pass a bounce to an SRS address back, from <> */
@@ -765,7 +1062,7 @@ lda_return_bounce(struct lda_run *run, struct lda_rcpt *r,
 	int done;
 
 	*dsn_r = "4.3.0";
-	done = lda_done_before(run, r, STATE_BOUNCE_RETURNED, error_r);
+	done = lda_done_before(run, r->address, STATE_BOUNCE_RETURNED, error_r);
 	if (done < 0)
 		return -1;
 	if (!done) {
@@ -783,7 +1080,7 @@ lda_return_bounce(struct lda_run *run, struct lda_rcpt *r,
 	    run->sender, r->address,
 	    run->facts->message_id ? run->facts->message_id : "",
 	    r->srs_original);
-	return lda_record(run, r, STATE_BOUNCE_RETURNED, error_r);
+	return lda_record(run, r->address, STATE_BOUNCE_RETURNED, error_r);
 }
 
 /* lda_act - mailbox, forward, notice, in that order */
@@ -797,24 +1094,29 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 
 	if (r->srs_original != NULL)
 		return lda_return_bounce(run, r, dsn_r, error_r);
-	done = lda_done_before(run, r, STATE_DELIVERED, error_r);
-	if (done < 0) {
+	for (size_t i = 0; i < r->targets.count; i++) {
+		const char *path = r->targets.values[i];
+		/* The INBOX copy keeps the plain key of earlier versions. */
+		char *key = strcmp(path, r->mailbox) == 0 ?
+		    g_strdup(r->address) :
+		    g_strdup_printf("%s\n%s", r->address, path);
+
 		*dsn_r = "4.3.0";
-		return -1;
-	}
-	if (done) {
-		log_info("to=<%s>: mailbox copy made by an earlier attempt",
-		    r->address);
-	} else if (maildir_deliver(r->mailbox, run->spool.fd,
-	    run->conf->hostname, &file, error_r) != 0) {
-		*dsn_r = "4.3.0";
-		return -1;
-	}
-	g_free(file);
-	r->delivered = 1;
-	if (lda_record(run, r, STATE_DELIVERED, error_r) != 0) {
-		*dsn_r = "4.3.0";
-		return -1;
+		done = lda_done_before(run, key, STATE_DELIVERED, error_r);
+		if (done > 0)
+			log_info("to=<%s>: mailbox copy made by an earlier "
+			    "attempt", r->address);
+		if (done < 0 || (done == 0 && maildir_deliver(path,
+		    run->spool.fd, run->conf->hostname, &file,
+		    error_r) != 0) ||
+		    lda_record(run, key, STATE_DELIVERED, error_r) != 0) {
+			g_free(key);
+			return -1;
+		}
+		g_free(file);
+		file = NULL;
+		g_free(key);
+		r->delivered++;
 	}
 
 	if (r->fwd_internal.count > 0 && lda_forward_once(run, r,
@@ -824,7 +1126,7 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 	    &r->fwd_external, STATE_FORWARDED_EXT, dsn_r, error_r) != 0)
 		return -1;
 	if (d->notice_reason == DR_NONE) {
-		done = lda_done_before(run, r, STATE_NOTICED, error_r);
+		done = lda_done_before(run, r->address, STATE_NOTICED, error_r);
 		if (done < 0) {
 			*dsn_r = "4.3.0";
 			return -1;
@@ -836,7 +1138,7 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 		} else if (lda_notice(run, r) == 0) {
 			r->noticed = 1;
 		}
-		if (lda_record(run, r, STATE_NOTICED, error_r) != 0) {
+		if (lda_record(run, r->address, STATE_NOTICED, error_r) != 0) {
 			*dsn_r = "4.3.0";
 			return -1;
 		}
@@ -866,9 +1168,11 @@ lda_plan(struct lda_run *run)
 	for (size_t i = 0; i < run->nrcpt; i++) {
 		struct decision *d = &run->rcpts[i].decision;
 
-		run->actions_left++;
-		if (run->rcpts[i].srs_original != NULL)
+		if (run->rcpts[i].srs_original != NULL) {
+			run->actions_left++;
 			continue;
+		}
+		run->actions_left += run->rcpts[i].targets.count;
 		if (run->rcpts[i].fwd_internal.count > 0)
 			run->actions_left++;
 		if (run->rcpts[i].fwd_external.count > 0)
@@ -892,6 +1196,11 @@ lda_cleanup(struct lda_run *run)
 		decision_clear(&r->decision);
 		g_free(r->mailbox);
 		g_free(r->notice_identity);
+		g_free(r->notice_key);
+		script_outcome_clear(&r->script);
+		dir_strings_free(&r->redirects);
+		g_strfreev(r->own);
+		dir_strings_free(&r->targets);
 		g_free(r->srs_original);
 		dir_strings_free(&r->fwd_internal);
 		dir_strings_free(&r->fwd_external);
@@ -1004,14 +1313,22 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 				r->srs_original = NULL;
 			}
 		}
-		if (r->srs_original == NULL && maildir_path(run.conf->maildir,
-		    r->address, &r->mailbox, error_r) != 0) {
+		if (r->srs_original == NULL && opt->vacation == NULL &&
+		    maildir_path(run.conf->maildir, r->address, &r->mailbox,
+		    error_r) != 0) {
 			*dsn_r = "4.1.3";
 			goto out;
 		}
 		if (lda_lookup(&run, r, error_r) != 0) {
 			*dsn_r = "4.4.3";
 			goto out;
+		}
+		lda_script(&run, r);
+		if (opt->vacation != NULL && r->srs_original == NULL) {
+			/* The plugin: the user's vacation ran in Dovecot. */
+			r->vac = opt->vacation;
+			r->away = 1;
+			r->own = g_strdupv(opt->vacation->addresses);
 		}
 		/* Only away recipients need a score (notice, forward). */
 		if (r->away)
@@ -1023,6 +1340,7 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 			goto out;
 		}
 		lda_split_forward(&run, &run.rcpts[i]);
+		lda_targets(&run, &run.rcpts[i]);
 	}
 	if (opt->explain) {
 		for (size_t i = 0; i < n; i++)

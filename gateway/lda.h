@@ -20,6 +20,8 @@
 #include <stdio.h>
 #include <time.h>
 
+#include "vacation.h"
+
 struct lda_options {
 	const char *config_path;	/* NULL: default, may be absent */
 	const char *sender;		/* envelope sender as given */
@@ -28,6 +30,10 @@ struct lda_options {
 	const char *const *recipients;	/* NULL-terminated */
 	int explain;
 	FILE *explain_out;
+	/* --sieve-vacation (the Pigeonhole plugin): the caller has stored
+	 * the message; deputy forwards it to the delegates and runs the
+	 * notice gate with the script's vacation. NULL otherwise. */
+	const struct vacation_request *vacation;
 	int input_fd;			/* the message */
 	time_t now;			/* 0: the clock */
 	void (*arm_deadline)(unsigned int seconds);	/* or NULL */

@@ -223,3 +223,94 @@ done:
 	g_free(final);
 	return rc;
 }
+
+/* maildir_mutf7 - append NAME (UTF-8) in IMAP modified UTF-7 to OUT */
+static int
+maildir_mutf7(GString *out, const char *name, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		unsigned char ch = (unsigned char)name[i];
+		size_t j;
+
+		if (ch >= 0x20 && ch < 0x7f) {
+			g_string_append_c(out, (char)ch);
+			if (ch == '&')
+				g_string_append_c(out, '-');
+			i++;
+			continue;
+		}
+		/* A run of non-ASCII: UTF-16BE, base64 with ',' for '/'. */
+		for (j = i; j < len && ((unsigned char)name[j] < 0x20 ||
+		    (unsigned char)name[j] >= 0x7f); j++)
+			;
+		{
+			gsize n = 0;
+			char *u16 = g_convert(name + i, (gssize)(j - i),
+			    "UTF-16BE", "UTF-8", NULL, &n, NULL);
+			char *b64;
+
+			if (u16 == NULL)
+				return -1;
+			b64 = g_base64_encode((const guchar *)u16, n);
+			g_free(u16);
+			g_string_append_c(out, '&');
+			for (char *p = b64; *p != '\0' && *p != '='; p++)
+				g_string_append_c(out, *p == '/' ? ',' : *p);
+			g_string_append_c(out, '-');
+			g_free(b64);
+		}
+		i = j;
+	}
+	return 0;
+}
+
+/* maildir_folder - the Maildir++ folder of ROOT named FOLDER */
+int
+maildir_folder(const char *root, const char *folder, char **path_r,
+	       char **error_r)
+{
+	GString *name;
+	const char *p = folder;
+
+	*path_r = NULL;
+	if (g_ascii_strcasecmp(folder, "INBOX") == 0) {
+		*path_r = g_strdup(root);
+		return 0;
+	}
+	if (*folder == '\0' || strlen(folder) > 255 ||
+	    !g_utf8_validate(folder, -1, NULL))
+		goto bad;
+	/* "INBOX.x" and "INBOX/x" name x, as in Dovecot's namespace */
+	if (g_ascii_strncasecmp(folder, "INBOX", 5) == 0 &&
+	    (folder[5] == '.' || folder[5] == '/'))
+		p = folder + 6;
+	name = g_string_new(NULL);
+	while (*p != '\0') {
+		size_t n = strcspn(p, "./");
+
+		for (size_t k = 0; k < n; k++)
+			if ((unsigned char)p[k] < 0x20 || p[k] == 0x7f ||
+			    p[k] == '~') {
+				g_string_free(name, TRUE);
+				goto bad;
+			}
+		if (n == 0 || maildir_mutf7(g_string_append_c(name, '.'), p,
+		    n) != 0) {
+			g_string_free(name, TRUE);
+			goto bad;
+		}
+		p += n;
+		if (*p != '\0' && *++p == '\0') {
+			g_string_free(name, TRUE);
+			goto bad;	/* a trailing separator */
+		}
+	}
+	*path_r = g_strdup_printf("%s/%s", root, name->str);
+	g_string_free(name, TRUE);
+	return 0;
+bad:
+	*error_r = g_strdup("not a usable folder name");
+	return -1;
+}

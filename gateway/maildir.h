@@ -20,6 +20,16 @@
 int maildir_path(const char *tmpl, const char *address, char **path_r,
 		 char **error_r);
 
+/*
+ * maildir_folder - the Maildir++ folder of ROOT named FOLDER (a Sieve
+ * fileinto name): "INBOX" is ROOT itself; '/' and '.' separate levels;
+ * non-ASCII is written in IMAP's modified UTF-7, as Dovecot does.
+ * -1 with *error_r for a name that is empty, too long or has an empty
+ * level, a control character or '~'.
+ */
+int maildir_folder(const char *root, const char *folder, char **path_r,
+		   char **error_r);
+
 /* maildir_deliver - copy the message at FD into the Maildir DIR */
 int maildir_deliver(const char *dir, int fd, const char *hostname,
 		    char **file_r, char **error_r);

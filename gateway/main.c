@@ -89,11 +89,22 @@ main(int argc, char **argv)
 		{ "original-recipient", required_argument, NULL, 'a' },
 		{ "client", required_argument, NULL, 'C' },
 		{ "explain", no_argument, NULL, 'e' },
+		{ "sieve-vacation", no_argument, NULL, 'S' },
+		{ "reason", required_argument, NULL, 'R' },
+		{ "subject", required_argument, NULL, 's' },
+		{ "vacation-from", required_argument, NULL, 'F' },
+		{ "address", required_argument, NULL, 'A' },
+		{ "seconds", required_argument, NULL, 'T' },
+		{ "handle", required_argument, NULL, 'H' },
+		{ "mime", no_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct lda_options opt;
+	struct vacation_request vac;
+	GPtrArray *addresses = g_ptr_array_new();
+	int sieve_vacation = 0, vacation_opts = 0;
 	struct sigaction sa;
 	const char *dsn = "4.3.0";
 	char *error = NULL;
@@ -123,6 +134,8 @@ main(int argc, char **argv)
 	alarm(600);	/* until the configured deadline is known */
 
 	memset(&opt, 0, sizeof(opt));
+	memset(&vac, 0, sizeof(vac));
+	vac.seconds = -1;
 	opt.input_fd = 0;
 	opt.explain_out = stdout;
 	opt.arm_deadline = main_arm_deadline;
@@ -134,10 +147,39 @@ main(int argc, char **argv)
 		case 'a': opt.orig_recipient = optarg; break;
 		case 'C': opt.client = optarg; break;
 		case 'e': opt.explain = 1; break;
+		case 'S': sieve_vacation = 1; break;
+		case 'R': vac.reason = optarg; vacation_opts = 1; break;
+		case 's': vac.subject = optarg; vacation_opts = 1; break;
+		case 'F': vac.from = optarg; vacation_opts = 1; break;
+		case 'A':
+			g_ptr_array_add(addresses, optarg);
+			vacation_opts = 1;
+			break;
+		case 'T': {
+			char *end;
+			long v;
+
+			errno = 0;
+			v = strtol(optarg, &end, 10);
+			if (errno != 0 || end == optarg || *end != '\0' ||
+			    v < 0 || v > 10L * 365 * 86400)
+				main_usage("--seconds wants a number of seconds");
+			vac.seconds = v;
+			vacation_opts = 1;
+			break;
+		}
+		case 'H': vac.handle = optarg; vacation_opts = 1; break;
+		case 'M': vac.mime = 1; vacation_opts = 1; break;
 		case 'h':
 			printf("usage: deputy-lda [-c deputy.conf] -f SENDER "
 			    "[-a ORIGINAL_RCPT] [--client IP] [--explain] -- "
-			    "RECIPIENT...\n");
+			    "RECIPIENT...\n"
+			    "       deputy-lda [-c deputy.conf] --sieve-vacation "
+			    "-f SENDER [--reason TEXT]\n"
+			    "           [--subject TEXT] [--vacation-from ADDRESS] "
+			    "[--address ADDRESS]...\n"
+			    "           [--seconds N] [--handle TEXT] [--mime] -- "
+			    "RECIPIENT\n");
 			return 0;
 		case 'V':
 			printf("deputy-lda %s\n", PACKAGE_VERSION);
@@ -158,6 +200,15 @@ main(int argc, char **argv)
 	if (optind >= argc)
 		main_usage("no recipient");
 	opt.recipients = (const char *const *)&argv[optind];
+	if (vacation_opts && !sieve_vacation)
+		main_usage("the vacation options need --sieve-vacation");
+	if (sieve_vacation) {
+		if (argc - optind != 1)
+			main_usage("--sieve-vacation takes one recipient");
+		g_ptr_array_add(addresses, NULL);
+		vac.addresses = (char **)addresses->pdata;
+		opt.vacation = &vac;
+	}
 
 	if (lda_run(&opt, &dsn, &error) != 0) {
 		fflush(stdout);

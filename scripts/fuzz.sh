@@ -81,6 +81,7 @@ PC_CFLAGS=$(pkg-config --cflags $PKGS) || exit 1
 PC_LIBS=$(pkg-config --libs $PKGS) || exit 1
 pkg-config --exists ldap 2>/dev/null || PC_LIBS="$PC_LIBS -lldap -llber"
 pkg-config --exists lmdb 2>/dev/null || PC_LIBS="$PC_LIBS -llmdb"
+PC_LIBS="$PC_LIBS -lsieve"
 
 # A minimal config.h of our own: the build must not depend on whether
 # (or how) the source tree was configured.
@@ -102,19 +103,21 @@ EOF
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer $SAN \
     -I$build -I$here/gateway -I$here/directory -I$here/templates \
-    -I$here/tests/fuzz \
+    -I$here/sieve -I$here/tests/fuzz \
     -DHAVE_CONFIG_H -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" \
     -DPKGDATADIR=\"/usr/share/deputy\" $PC_CFLAGS"
 
 # Library objects: instrumented for coverage, not linked with libFuzzer.
 lib_objs=""
 build_failed=0
-for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c; do
+# (sieve/: only the libsieve runner; the Pigeonhole plugin needs Dovecot)
+for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c \
+    "$here"/sieve/script.c; do
 	[ -f "$src" ] || continue
 	case $(basename "$src") in main.c) continue ;; esac
 	obj=$build/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-	    [ -n "$(find "$here/gateway" "$here/directory" -name '*.h' \
+	    [ -n "$(find "$here/gateway" "$here/directory" "$here/sieve" -name '*.h' \
 	    -newer "$obj" 2>/dev/null | head -1)" ]; then
 		# shellcheck disable=SC2086
 		if ! $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" \
