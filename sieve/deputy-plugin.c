@@ -84,7 +84,7 @@
 #define DEPUTY_SECONDS_VERSION	0x4401
 
 #define DEPUTY_TIMEOUT_DEFAULT	60		/* seconds */
-#define DEPUTY_PERIOD_MAX	2147483647ULL	/* seconds, fits any parser */
+#define DEPUTY_PERIOD_MAX	315360000ULL	/* 10 years: deputy-lda takes no more */
 #define DEPUTY_REASON_MAX	(64 * 1024)	/* bytes in one argv word */
 #define DEPUTY_FIELD_MAX	1024		/* subject, handle, addresses */
 #define DEPUTY_ADDRESSES_MAX	64
@@ -335,29 +335,27 @@ deputy_cmd_registered(struct sieve_validator *valdtr,
 	return TRUE;
 }
 
-/* deputy_period_validate - :days N becomes seconds; both are capped so
- * that the number fits every parser on the way */
+/* deputy_period_validate - :days N becomes seconds; both are capped at
+ * what deputy-lda accepts (a larger --seconds is a usage error there,
+ * which would leave the vacation unhandled) */
 static void
 deputy_period_validate(struct sieve_validator *valdtr,
 		       struct sieve_ast_argument *tag,
 		       struct sieve_ast_argument *param)
 {
 	sieve_number_t n = sieve_ast_argument_number(param);
+	sieve_number_t unit = sieve_argument_is(tag, deputy_tag_days) ?
+		86400 : 1;
 	sieve_number_t secs;
 
-	if (sieve_argument_is(tag, deputy_tag_days))
-		secs = n > DEPUTY_PERIOD_MAX / 86400 ? DEPUTY_PERIOD_MAX :
-			n * 86400;
-	else
-		secs = n;
-	if (secs > DEPUTY_PERIOD_MAX) {
+	if (n > DEPUTY_PERIOD_MAX / unit) {
 		secs = DEPUTY_PERIOD_MAX;
-	}
-	if (secs == DEPUTY_PERIOD_MAX) {
 		sieve_argument_validate_warning(valdtr, param,
 			"the :%s value is too large; %llu seconds are used",
 			sieve_argument_identifier(tag),
 			(unsigned long long)secs);
+	} else {
+		secs = n * unit;
 	}
 	sieve_ast_argument_number_set(param, secs);
 }
