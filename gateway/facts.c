@@ -333,6 +333,8 @@ facts_headers(struct facts *f, GMimeMessage *msg,
 		v = facts_trimmed_value(h);
 		if (g_ascii_strcasecmp(name, "References") == 0) {
 			facts_set_once(&f->references, raw);
+		} else if (g_ascii_strcasecmp(name, "Resent-Message-ID") == 0) {
+			facts_set_once(&f->resent_message_id, v);
 		} else if (g_ascii_strcasecmp(name, "Auto-Submitted") == 0) {
 			/* RFC 3834: any value but "no" (parameters allowed). */
 			size_t tok = strcspn(v, " \t;(");
@@ -645,6 +647,7 @@ facts_free(struct facts **facts)
 	if (f == NULL)
 		return;
 	g_free(f->message_id);
+	g_free(f->resent_message_id);
 	g_free(f->references);
 	g_free(f->subject);
 	g_strfreev(f->from.values);

@@ -37,6 +37,7 @@ struct facts {
 	int parsed;			/* GMime found a header block */
 	char *message_id;		/* without <>, or NULL */
 	char *references;		/* References, sanitized, or NULL */
+	char *resent_message_id;	/* the top Resent-Message-ID, or NULL */
 	char *subject;			/* decoded UTF-8, or NULL */
 	struct dir_strings from;	/* From: addr-specs, lowercased */
 	struct dir_strings recipients;	/* To, Cc, Resent-To, Resent-Cc */

@@ -65,6 +65,7 @@ struct lda_rcpt {
 	struct dir_strings redirects;	/* the script's, safe ones */
 	char **own;			/* more own addresses (:addresses) */
 	struct dir_strings targets;	/* Maildir folders to deliver into */
+	int duplicate_copy;		/* a forward copy it already has */
 	char *srs_original;		/* an SRS bounce: who gets it back */
 	struct dir_strings fwd_internal;	/* split of forward_to */
 	struct dir_strings fwd_external;	/* get an SRS sender */
@@ -88,6 +89,7 @@ struct lda_run {
 	unsigned int recorded;		/* progress records written */
 	int spam_done;			/* score looked up (or tried) */
 	struct srs_key *srs_key;	/* loaded on first use */
+	char *copy_id;			/* our Resent-Message-ID: a forward */
 };
 
 /* lda_safe_address - whether A may go into a header field or an argv */
@@ -469,7 +471,8 @@ lda_log(struct lda_run *run, struct lda_rcpt *r)
 	const struct decision *d = &r->decision;
 	GString *fwd = g_string_new(NULL);
 	char *sieve = r->scripted ? lda_sieve_summary(r) : NULL;
-	const char *mailbox = run->opt->vacation != NULL ? "caller" :
+	const char *mailbox = r->duplicate_copy ? "duplicate" :
+	    run->opt->vacation != NULL ? "caller" :
 	    r->targets.count == 0 ? "none" :
 	    r->delivered > 0 ? "delivered" : "failed";
 
@@ -1083,6 +1086,62 @@ lda_return_bounce(struct lda_run *run, struct lda_rcpt *r,
 	return lda_record(run, r->address, STATE_BOUNCE_RETURNED, error_r);
 }
 
+/*
+ * lda_copy_id - the Resent-Message-ID of a forward made by deputy on
+ * this host (deputy.HEX.HEX@hostname, with our loop marker), or NULL.
+ * The id is the same on every attempt of that forward, so a copy that
+ * a killed and retried forward sent twice is recognised on arrival.
+ */
+static char *
+lda_copy_id(const struct lda_run *run)
+{
+	const char *id = run->facts->resent_message_id;
+	char *bare, *suffix;
+	size_t n;
+
+	if (id == NULL || run->facts->loop_markers.count == 0)
+		return NULL;
+	bare = g_strstrip(g_strdup(id));
+	n = strlen(bare);
+	if (n >= 2 && bare[0] == '<' && bare[n - 1] == '>') {
+		memmove(bare, bare + 1, n - 2);
+		bare[n - 2] = '\0';
+	}
+	suffix = g_strdup_printf("@%s", run->conf->hostname);
+	if (!g_str_has_prefix(bare, "deputy.") ||
+	    !g_str_has_suffix(bare, suffix) || strlen(bare) > 200) {
+		g_free(bare);
+		bare = NULL;
+	}
+	g_free(suffix);
+	return bare;
+}
+
+/* lda_copy_seen - whether R already has this forward copy */
+static int
+lda_copy_seen(struct lda_run *run, struct lda_rcpt *r, char **error_r)
+{
+	if (run->copy_id == NULL)
+		return 0;
+	if (run->state == NULL && access(run->conf->state_path, F_OK) != 0)
+		return 0;
+	if (lda_state(run, error_r) != 0)
+		return -1;
+	return state_progress_get(run->state, run->copy_id, r->address,
+	    STATE_DELIVERED, run->now, error_r);
+}
+
+/* lda_mailbox_key - the Maildir file name part of one copy */
+static char *
+lda_mailbox_key(const struct lda_run *run, const char *key)
+{
+	char *text = g_strdup_printf("%s\n%s", run->spool.digest, key);
+	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
+
+	g_free(text);
+	return sum;
+}
+
 /* lda_act - mailbox, forward, notice, in that order */
 static int
 lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
@@ -1094,21 +1153,41 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 
 	if (r->srs_original != NULL)
 		return lda_return_bounce(run, r, dsn_r, error_r);
+	done = lda_copy_seen(run, r, error_r);
+	if (done < 0) {
+		*dsn_r = "4.3.0";
+		return -1;
+	}
+	if (done) {
+		log_info("to=<%s>: a copy of forward <%s> it already has: not "
+		    "delivered again", r->address, run->copy_id);
+		r->duplicate_copy = 1;
+		return 0;
+	}
 	for (size_t i = 0; i < r->targets.count; i++) {
 		const char *path = r->targets.values[i];
 		/* The INBOX copy keeps the plain key of earlier versions. */
 		char *key = strcmp(path, r->mailbox) == 0 ?
 		    g_strdup(r->address) :
 		    g_strdup_printf("%s\n%s", r->address, path);
+		char *mkey = lda_mailbox_key(run, key);
+		int mrc = 0;
 
 		*dsn_r = "4.3.0";
 		done = lda_done_before(run, key, STATE_DELIVERED, error_r);
 		if (done > 0)
 			log_info("to=<%s>: mailbox copy made by an earlier "
 			    "attempt", r->address);
-		if (done < 0 || (done == 0 && maildir_deliver(path,
-		    run->spool.fd, run->conf->hostname, &file,
-		    error_r) != 0) ||
+		/* The file name is the same on every attempt: a copy that
+		 * a killed attempt left in new/ is found, not repeated. */
+		if (done == 0)
+			mrc = maildir_deliver(path, run->spool.fd,
+			    run->conf->hostname, mkey, &file, error_r);
+		if (mrc == 1)
+			log_info("to=<%s>: mailbox copy found in new/, made by "
+			    "an earlier attempt", r->address);
+		g_free(mkey);
+		if (done < 0 || mrc < 0 ||
 		    lda_record(run, key, STATE_DELIVERED, error_r) != 0) {
 			g_free(key);
 			return -1;
@@ -1125,6 +1204,12 @@ lda_act(struct lda_run *run, struct lda_rcpt *r, const char **dsn_r,
 	if (r->fwd_external.count > 0 && lda_forward_once(run, r,
 	    &r->fwd_external, STATE_FORWARDED_EXT, dsn_r, error_r) != 0)
 		return -1;
+	if (run->copy_id != NULL && (lda_state(run, error_r) != 0 ||
+	    state_progress_put(run->state, run->copy_id, r->address,
+	    STATE_DELIVERED, run->now, error_r) != 0)) {
+		*dsn_r = "4.3.0";
+		return -1;
+	}
 	if (d->notice_reason == DR_NONE) {
 		done = lda_done_before(run, r->address, STATE_NOTICED, error_r);
 		if (done < 0) {
@@ -1212,6 +1297,7 @@ lda_cleanup(struct lda_run *run)
 	facts_free(&run->facts);
 	spool_close(&run->spool);
 	g_free(run->sender);
+	g_free(run->copy_id);
 	conf_free(&run->conf);
 }
 
@@ -1350,6 +1436,7 @@ lda_run(const struct lda_options *opt, const char **dsn_r, char **error_r)
 		goto out;
 	}
 	lda_plan(&run);
+	run.copy_id = lda_copy_id(&run);
 	for (size_t i = 0; i < n; i++) {
 		struct lda_rcpt *r = &run.rcpts[i];
 

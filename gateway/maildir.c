@@ -143,34 +143,42 @@ maildir_copy(int in, int out, char **error_r)
 	return -1;
 }
 
-/* maildir_unique - a Maildir file name unique to this delivery */
+/*
+ * maildir_unique - a Maildir file name unique to this delivery; with
+ * KEY, the same name on every attempt of the same delivery
+ */
 static char *
-maildir_unique(const char *hostname)
+maildir_unique(const char *hostname, const char *key)
 {
 	static unsigned int seq;
 	struct timeval tv;
 	char *host = g_strdup(hostname);
+	char *name;
 
 	for (char *p = host; *p != '\0'; p++)
 		if (*p == '/' || *p == ':' || (unsigned char)*p < 0x21)
 			*p = '_';
-	gettimeofday(&tv, NULL);
-	char *name = g_strdup_printf("%lld.M%06ldP%uQ%uR%08x.%s",
-	    (long long)tv.tv_sec, (long)tv.tv_usec, (unsigned int)getpid(),
-	    ++seq, g_random_int(), host);
+	if (key != NULL) {
+		name = g_strdup_printf("D%.40s.%s", key, host);
+	} else {
+		gettimeofday(&tv, NULL);
+		name = g_strdup_printf("%lld.M%06ldP%uQ%uR%08x.%s",
+		    (long long)tv.tv_sec, (long)tv.tv_usec,
+		    (unsigned int)getpid(), ++seq, g_random_int(), host);
+	}
 	g_free(host);
 	return name;
 }
 
 /* maildir_deliver - copy the message at FD into the Maildir DIR */
 int
-maildir_deliver(const char *dir, int fd, const char *hostname, char **file_r,
-		char **error_r)
+maildir_deliver(const char *dir, int fd, const char *hostname,
+		const char *key, char **file_r, char **error_r)
 {
 	char *tmpdir = g_build_filename(dir, "tmp", NULL);
 	char *newdir = g_build_filename(dir, "new", NULL);
 	char *curdir = g_build_filename(dir, "cur", NULL);
-	char *name = maildir_unique(hostname);
+	char *name = maildir_unique(hostname, key);
 	char *tmp = g_build_filename(tmpdir, name, NULL);
 	char *final = g_build_filename(newdir, name, NULL);
 	int out = -1, rc = -1;
@@ -179,6 +187,11 @@ maildir_deliver(const char *dir, int fd, const char *hostname, char **file_r,
 	    maildir_mkdirs(newdir, error_r) != 0 ||
 	    maildir_mkdirs(curdir, error_r) != 0)
 		goto done;
+	if (key != NULL) {
+		(void)unlink(tmp);	/* a crashed attempt's leftover */
+		if (access(final, F_OK) == 0)
+			goto already;	/* an earlier attempt got this far */
+	}
 	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
 	    0600);
 	if (out < 0) {
@@ -196,6 +209,10 @@ maildir_deliver(const char *dir, int fd, const char *hostname, char **file_r,
 	}
 	out = -1;
 	if (link(tmp, final) != 0) {
+		if (key != NULL && errno == EEXIST) {
+			(void)unlink(tmp);
+			goto already;
+		}
 		*error_r = g_strdup_printf("link %s: %s", final,
 		    g_strerror(errno));
 		goto unlink_tmp;
@@ -209,6 +226,14 @@ maildir_deliver(const char *dir, int fd, const char *hostname, char **file_r,
 	*file_r = final;
 	final = NULL;
 	rc = 0;
+	goto done;
+already:
+	/* The earlier attempt may have died before its fsync of new/. */
+	if (maildir_fsync_dir(newdir, error_r) != 0)
+		goto done;
+	*file_r = final;
+	final = NULL;
+	rc = 1;
 	goto done;
 unlink_tmp:
 	if (out >= 0)

@@ -30,8 +30,13 @@ int maildir_path(const char *tmpl, const char *address, char **path_r,
 int maildir_folder(const char *root, const char *folder, char **path_r,
 		   char **error_r);
 
-/* maildir_deliver - copy the message at FD into the Maildir DIR */
+/*
+ * maildir_deliver - copy the message at FD into the Maildir DIR. With
+ * KEY (hex), the file is named after it, the same on every attempt,
+ * and a file of that name already in new/ means an earlier attempt
+ * delivered it: 1 and nothing written. Otherwise 0 when delivered.
+ */
 int maildir_deliver(const char *dir, int fd, const char *hostname,
-		    char **file_r, char **error_r);
+		    const char *key, char **file_r, char **error_r);
 
 #endif

@@ -187,5 +187,40 @@ a=$(ls -t "$T/sent/"*.argv | head -1)
 [ $rc -eq 0 ] && [ "$(sed -n 3p "$a")" = "-oQ/tmp/x" ] && [ "$(sed -n 4p "$a")" = "--" ]
 ok $? "sender '-oQ/tmp/x' travels as the value of -f"
 
-cleanup
+# 14. the windows a kill -9 leaves: a mailbox copy made but not yet
+# recorded is found in new/ (its name is the same on every attempt);
+# a forward sent twice (killed after sendmail, before the record) is
+# recognised at the delegate by its Resent-Message-ID
+sed 's/^Subject: Contract draft$/Subject: Contract draft, window/' "$M/personal.eml" >"$M/window.eml"
+before=$(maildir_count erin@example.org)
+lda "$M/window.eml" -f paul@partner.example.net -- erin@example.org
+rm -f "$T/state.lmdb" "$T/state.lmdb-lock"	# as if killed before the record
+lda "$M/window.eml" -f paul@partner.example.net -- erin@example.org
+[ $rc -eq 0 ] && [ "$(maildir_count erin@example.org)" -eq $((before + 1)) ] &&
+    grep -q 'to=<erin@example.org>: mailbox copy found in new/' "$T/log"
+ok $? "a copy in new/ without its record: found on the retry, not repeated"
+
+copy() {	# copy HOP RESENT-ID: alice's forward of one message, at bob
+	{
+		printf 'Received: from hop%s (hop%s [192.0.2.%s]) by mx.example.org\n' "$1" "$1" "$1"
+		printf 'X-Deputy-Loop: alice@example.org\nResent-From: <alice@example.org>\n'
+		printf 'Resent-To: bob@example.org\nResent-Message-ID: <%s>\n' "$2"
+		sed 's/^Subject: Contract draft$/Subject: Contract draft, forwarded/' "$M/personal.eml"
+	} >"$M/copy.eml"
+	chmod 644 "$M/copy.eml"
+	lda "$M/copy.eml" -f paul@partner.example.net -- bob@example.org
+}
+before=$(maildir_count bob@example.org)
+copy 1 deputy.0123456789abcdef.fedcba9876543210@mx.example.org
+copy 2 deputy.0123456789abcdef.fedcba9876543210@mx.example.org
+[ $rc -eq 0 ] && [ "$(maildir_count bob@example.org)" -eq $((before + 1)) ] &&
+    grep -q 'to=<bob@example.org>: a copy of forward <deputy.0123456789abcdef' "$T/log" &&
+    grep ' msgid=' "$T/log" | tail -1 | grep -q 'mailbox=duplicate'
+ok $? "the same forward arriving twice (other Received lines): one copy at the delegate"
+copy 3 deputy.0123456789abcdef.fedcba9876543210@other.example.net
+copy 4 deputy.0123456789abcdef.fedcba9876543210@other.example.net
+[ $rc -eq 0 ] && [ "$(maildir_count bob@example.org)" -eq $((before + 3)) ]
+ok $? "a Resent-Message-ID of another host: each copy delivered"
+
+[ -n "${KEEP:-}" ] || cleanup
 done_testing
