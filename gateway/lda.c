@@ -1131,11 +1131,16 @@ lda_copy_seen(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 	    STATE_DELIVERED, run->now, error_r);
 }
 
-/* lda_mailbox_key - the Maildir file name part of one copy */
+/*
+ * lda_mailbox_key - the Maildir file name part of one copy: the same
+ * for every attempt of one delivery, and for every copy of one of our
+ * forwards (whose bytes differ by the Received lines of the way)
+ */
 static char *
 lda_mailbox_key(const struct lda_run *run, const char *key)
 {
-	char *text = g_strdup_printf("%s\n%s", run->spool.digest, key);
+	char *text = g_strdup_printf("%s\n%s", run->copy_id != NULL ?
+	    run->copy_id : run->spool.digest, key);
 	char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, text, -1);
 
 	g_free(text);

@@ -217,8 +217,13 @@ copy 2 deputy.0123456789abcdef.fedcba9876543210@mx.example.org
     grep -q 'to=<bob@example.org>: a copy of forward <deputy.0123456789abcdef' "$T/log" &&
     grep ' msgid=' "$T/log" | tail -1 | grep -q 'mailbox=duplicate'
 ok $? "the same forward arriving twice (other Received lines): one copy at the delegate"
-copy 3 deputy.0123456789abcdef.fedcba9876543210@other.example.net
+rm -f "$T/state.lmdb" "$T/state.lmdb-lock"	# bob's first run killed before its record
+copy 3 deputy.0123456789abcdef.fedcba9876543210@mx.example.org
+[ $rc -eq 0 ] && [ "$(maildir_count bob@example.org)" -eq $((before + 1)) ] &&
+    grep -q 'to=<bob@example.org>: mailbox copy found in new/' "$T/log"
+ok $? "a third copy after the delegate's record was lost: found in new/ by its name"
 copy 4 deputy.0123456789abcdef.fedcba9876543210@other.example.net
+copy 5 deputy.0123456789abcdef.fedcba9876543210@other.example.net
 [ $rc -eq 0 ] && [ "$(maildir_count bob@example.org)" -eq $((before + 3)) ]
 ok $? "a Resent-Message-ID of another host: each copy delivered"
 

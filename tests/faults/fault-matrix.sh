@@ -50,8 +50,14 @@ sigterm() {
 	stub_mode "sleep 5"
 	s="matrix sigterm"
 	m=$(make_msg "$s")
+	n0=$(ls "$T/sent" | grep -c '\.argv$')
 	lda_bg "$m" -f paul@partner.example.net -- alice@example.org
-	sleep 1
+	# mid-delivery: once the forward's sendmail runs (a fixed sleep
+	# raced a slow start under ASan on a loaded machine)
+	k=0
+	while [ "$(ls "$T/sent" | grep -c '\.argv$')" -le "$n0" ] && [ "$k" -lt 300 ]; do
+		sleep 0.1; k=$((k + 1))
+	done
 	kill -TERM "$bg_pid"
 	wait "$bg_pid"; rc1=$?
 	err1=$(cat "$T/stderr")
