@@ -105,7 +105,8 @@ decoded_clean(const char *text)
 /*
  * test_fuzz_findings - what fuzz-notice found (tests/fuzz/regress/notice):
  * GMime copies a literal encoded-word into a header and does not escape
- * '=' in an encoded display name.
+ * '=' in an encoded display name, and a value cut at TMPL_VALUE_MAX could
+ * split a UTF-8 sequence.
  */
 static void
 test_fuzz_findings(void)
@@ -120,6 +121,9 @@ test_fuzz_findings(void)
 		"Alice=0D=0ABcc: x@y xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
 		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
 	};
+	struct tmpl_var vars[] = { { "delegates", NULL }, { NULL, NULL } };
+	GString *long_value = g_string_new("x");
+	char *out;
 
 	for (size_t i = 0; i < G_N_ELEMENTS(hostile) * 2; i++) {
 		struct notice_input in;
@@ -145,6 +149,17 @@ test_fuzz_findings(void)
 		g_free(text);
 		g_free(err);
 	}
+	/* 1 + 2 * 700 bytes: the cap at 1000 falls inside a character */
+	for (int i = 0; i < 700; i++)
+		g_string_append(long_value, "\xc3\xa9");
+	vars[0].value = long_value->str;
+	out = tmpl_render_text("Delegates: ${delegates}.\n", vars, 0);
+	tap_ok(g_utf8_validate(out, -1, NULL) &&
+	    strlen(out) <= strlen("Delegates: .\n") + TMPL_VALUE_MAX,
+	    "a value cut at TMPL_VALUE_MAX stays UTF-8 (%zu bytes)",
+	    strlen(out));
+	g_free(out);
+	g_string_free(long_value, TRUE);
 }
 
 int
