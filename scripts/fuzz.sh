@@ -8,8 +8,9 @@
 # but main.c, directory/*.c, templates/*.c) with -fsanitize=fuzzer,address,undefined,
 # straight from the sources (not through automake), in DIR (default
 # /tmp/deputy-fuzz). Seeds each corpus from tests/fuzz/seeds/TARGET/,
-# from ../shared/corpus (messages), tests/data and examples (LDIF and
-# configuration), then runs each target for SECONDS (default 20;
+# from ../shared/corpus (messages and senders), tests/data and
+# examples (LDIF and configuration), then runs each target for SECONDS
+# (default 20;
 # --long 600 for a long run). Inputs kept in tests/fuzz/regress/TARGET/
 # (crashes found earlier) are replayed first.
 #
@@ -43,7 +44,7 @@ while [ $# -gt 0 ]; do
 	--jobs) jobs=$2; shift 2 ;;
 	--build-only) build_only=1; shift ;;
 	--tap) tap=1; shift ;;
-	-h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+	-h|--help) sed -n '2,27p' "$0"; exit 0 ;;
 	-*) echo "fuzz.sh: unknown option $1" >&2; exit 2 ;;
 	*) targets="$targets $1"; shift ;;
 	esac
@@ -176,6 +177,23 @@ seed_target() {
 			printf '%s' "$b" | base64 -d >"$c/ldif-$(printf '%s' "$b" |
 			    sha1sum | cut -c1-12)" 2>/dev/null
 		done ;;
+	fuzz-srs)
+		# envelope senders of the corpus, as "\001DOMAIN\0SENDER"
+		# (forward and back), and any SRS address in it (reverse)
+		if [ -d "$shared/corpus" ]; then
+			find "$shared/corpus" -type f -name '*.eml' | head -400 |
+			while read -r m; do
+				sed -n '/^$/q; s/^\(Return-Path\|From\):.*<\([^<>]*@[^<>]*\)>.*/\2/Ip' "$m"
+			done | sort -u | head -150 | while IFS= read -r a; do
+				printf '\001srs.example.org\000%s' "$a" \
+				    >"$c/fwd-$(printf '%s' "$a" | sha1sum | cut -c1-12)"
+			done
+			grep -rhaoi 'SRS0=[^] "<>,;]*' "$shared/corpus" | sort -u |
+			    head -20 | while IFS= read -r a; do
+				printf '\000%s' "$a" >"$c/rev-$(printf '%s' "$a" |
+				    sha1sum | cut -c1-12)"
+			done
+		fi ;;
 	fuzz-authres)
 		if [ -d "$shared/corpus" ]; then
 			find "$shared/corpus" -type f -name '*.eml' | head -400 |
