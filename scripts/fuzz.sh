@@ -8,9 +8,9 @@
 # but main.c, directory/*.c, templates/*.c) with -fsanitize=fuzzer,address,undefined,
 # straight from the sources (not through automake), in DIR (default
 # /tmp/deputy-fuzz). Seeds each corpus from tests/fuzz/seeds/TARGET/,
-# from ../shared/corpus (messages and senders), tests/data and
-# examples (LDIF and configuration), then runs each target for SECONDS
-# (default 20;
+# from ../shared/corpus (messages, subjects and senders), tests/data and
+# examples (LDIF and configuration) and templates/ (notice templates),
+# then runs each target for SECONDS (default 20;
 # --long 600 for a long run). Inputs kept in tests/fuzz/regress/TARGET/
 # (crashes found earlier) are replayed first.
 #
@@ -193,6 +193,29 @@ seed_target() {
 				printf '\000%s' "$a" >"$c/rev-$(printf '%s' "$a" |
 				    sha1sum | cut -c1-12)"
 			done
+		fi ;;
+	fuzz-notice)
+		# each shipped template with the Subject values of the corpus
+		# (raw, encoded words and all) as hostile variables
+		if [ -d "$shared/corpus" ]; then
+			find "$shared/corpus" -type f -name '*.eml' | head -400 |
+			while read -r m; do
+				sed -n '/^$/q; s/^[Ss]ubject: *//p' "$m"
+			done | sort -u | head -60 >"$c.subjects"
+			for tm in "$here"/templates/notice.*; do
+				[ -f "$tm" ] || continue
+				lang=${tm##*.}
+				while IFS= read -r v; do
+					# name address until delegates
+					# subject to in-reply-to refs lang
+					{ cat "$tm"; printf '\000%s' "$v" \
+					    alice@example.org 2027-01-04 "$v" \
+					    "$v" bob@example.com "$v" "" "$lang"
+					} >"$c/$lang-$(printf '%s' "$v" |
+					    sha1sum | cut -c1-12)"
+				done <"$c.subjects"
+			done
+			rm -f "$c.subjects"
 		fi ;;
 	fuzz-authres)
 		if [ -d "$shared/corpus" ]; then
