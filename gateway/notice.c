@@ -106,6 +106,7 @@ int
 notice_build(const struct notice_input *in, char **text_r, char **error_r)
 {
 	char *name, *subject;
+	InternetAddress *from, *to;
 	GMimeMessage *msg;
 	GMimeTextPart *part;
 	GMimeObject *obj;
@@ -124,12 +125,15 @@ notice_build(const struct notice_input *in, char **text_r, char **error_r)
 	name = notice_name_ok(in->from_name) ? notice_one_line(in->from_name) :
 	    NULL;
 	subject = notice_one_line(in->subject);
-	internet_address_list_add(g_mime_message_get_from(msg),
-	    internet_address_mailbox_new(name, in->from_address));
+	/* The lists take their own reference: drop ours. */
+	from = internet_address_mailbox_new(name, in->from_address);
+	internet_address_list_add(g_mime_message_get_from(msg), from);
+	g_object_unref(from);
 	g_free(name);
+	to = internet_address_mailbox_new(NULL, in->to_address);
 	internet_address_list_add(g_mime_message_get_addresses(msg,
-	    GMIME_ADDRESS_TYPE_TO),
-	    internet_address_mailbox_new(NULL, in->to_address));
+	    GMIME_ADDRESS_TYPE_TO), to);
+	g_object_unref(to);
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_free(subject);
 	date = g_date_time_new_from_unix_utc(in->now);
