@@ -7,7 +7,9 @@
  * recipient. The first input byte picks one of three modes; its high
  * bits move the clock by 0..63 days:
  *
- *	0  the rest is an address -> srs_reverse() under two keys
+ *	0  the rest is an address -> srs_reverse() under two keys; an
+ *	   address that verifies must be what srs_forward() makes of the
+ *	   sender it names (on one of the last SRS_MAX_AGE_DAYS + 1 days)
  *	1  "DOMAIN\0SENDER": srs_forward(), then srs_reverse() of the
  *	   result must give SENDER back byte for byte, at the same day and
  *	   SRS_MAX_AGE_DAYS later, and must fail a day after that and
@@ -83,6 +85,39 @@ fuzz_reverse(const struct srs_key *key, const char *addr, time_t now,
 	}
 	g_free(error);
 	return rc;
+}
+
+/*
+ * fuzz_inverse - ADDR, which srs_reverse() accepted at NOW and turned
+ * into SENDER, must be what srs_forward() makes of SENDER on one of the
+ * SRS_MAX_AGE_DAYS + 1 days before NOW (letter case aside): an address
+ * that verifies but names another sender would be a forgery
+ */
+static void
+fuzz_inverse(const struct srs_key *key, const char *addr, const char *sender,
+	     time_t now)
+{
+	const char *domain = strrchr(addr, '@') + 1;
+
+	for (int age = 0; age <= SRS_MAX_AGE_DAYS; age++) {
+		char   *fwd = NULL, *error = NULL;
+		int	same;
+
+		if (srs_forward(key, domain, sender, now - age * 86400, &fwd,
+		    &error) != 0) {
+			fprintf(stderr, "srs: \"%s\" verified, but its sender "
+			    "\"%s\" cannot be forwarded: %s\n", addr, sender,
+			    error);
+			abort();
+		}
+		same = g_ascii_strcasecmp(fwd, addr) == 0;
+		g_free(fwd);
+		if (same)
+			return;
+	}
+	fprintf(stderr, "srs: \"%s\" verified as \"%s\", which forwards to "
+	    "another address\n", addr, sender);
+	abort();
 }
 
 /* fuzz_round_trip - forward SENDER in DOMAIN, reverse, compare */
@@ -186,7 +221,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case 0:
 	case 3:
 		(void)srs_is_srs0(text);
-		(void)fuzz_reverse(key_a, text, now, &out);
+		if (fuzz_reverse(key_a, text, now, &out) == 0)
+			fuzz_inverse(key_a, text, out, now);
 		g_free(out);
 		out = NULL;
 		(void)fuzz_reverse(key_b, text, now, &out);
