@@ -69,14 +69,19 @@ main_arm_deadline(unsigned int seconds)
 	alarm(seconds);
 }
 
-/* main_usage - a usage error is the MTA configuration's: try again */
+/*
+ * main_usage - a usage error is the MTA configuration's: try again. The
+ * message is built in a static buffer: _exit() follows, and a heap copy
+ * would be a leak to memcheck (and a truncated one is still a message).
+ */
 static void __attribute__((noreturn))
 main_usage(const char *why)
 {
-	char *msg = g_strdup_printf("%s; usage: deputy-lda [-c deputy.conf] "
-	    "-f SENDER [-a ORIGINAL_RCPT] [--client IP] [--explain] -- "
-	    "RECIPIENT...", why);
+	static char msg[1024];
 
+	(void)snprintf(msg, sizeof(msg), "%s; usage: deputy-lda [-c "
+	    "deputy.conf] -f SENDER [-a ORIGINAL_RCPT] [--client IP] "
+	    "[--explain] -- RECIPIENT...", why);
 	main_tempfail("4.3.5", msg);
 }
 
@@ -185,9 +190,10 @@ main(int argc, char **argv)
 			printf("deputy-lda %s\n", PACKAGE_VERSION);
 			return 0;
 		default: {
-			char *why = g_strdup_printf("unknown option or missing "
-			    "value: %s", argv[optind - 1]);
+			char why[512];
 
+			(void)snprintf(why, sizeof(why), "unknown option or "
+			    "missing value: %s", argv[optind - 1]);
 			main_usage(why);
 		}
 		}

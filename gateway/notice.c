@@ -63,16 +63,42 @@ notice_references(const char *raw, const char *in_reply_to)
 	return g_string_free(out, FALSE);
 }
 
-/* notice_one_line - TEXT with every control character made a space */
+/*
+ * notice_one_line - TEXT with every control character made a space and
+ * every "=?" made "= ?". GMime's header encoder copies a word that looks
+ * like an RFC 2047 encoded-word as it is, so a literal
+ * "=?utf-8?q?a=0D=0ABcc:...?=" (a subject that facts_parse() decoded
+ * once from a doubly encoded one) would reach the reader as CR LF once
+ * decoded. Broken up, it stays plain text.
+ */
 static char *
 notice_one_line(const char *text)
 {
-	char *s = g_strdup(text != NULL ? text : "");
+	GString *s = g_string_new(NULL);
 
-	for (char *p = s; *p != '\0'; p++)
+	for (const char *p = text != NULL ? text : ""; *p != '\0'; p++) {
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
-	return s;
+			g_string_append_c(s, ' ');
+		else
+			g_string_append_c(s, *p);
+		if (p[0] == '=' && p[1] == '?')
+			g_string_append_c(s, ' ');
+	}
+	return g_string_free(s, FALSE);
+}
+
+/*
+ * notice_name_ok - whether NAME may be the From display name. Not with
+ * a '=': GMime 3.2 counts '=' among the characters a Q-encoded phrase
+ * may carry as they are (its CHARS_PSPECIAL), so a name that holds
+ * "=0D=0A" and must be encoded (one 8-bit character, one long word) is
+ * written as an encoded-word that decodes to CR LF. The notice then
+ * names the address only; the body still has the name.
+ */
+static int
+notice_name_ok(const char *name)
+{
+	return name != NULL && strchr(name, '=') == NULL;
 }
 
 /* notice_build - the whole message as text (LF line ends) */
@@ -80,6 +106,7 @@ int
 notice_build(const struct notice_input *in, char **text_r, char **error_r)
 {
 	char *name, *subject;
+	InternetAddress *from, *to;
 	GMimeMessage *msg;
 	GMimeTextPart *part;
 	GMimeObject *obj;
@@ -94,15 +121,19 @@ notice_build(const struct notice_input *in, char **text_r, char **error_r)
 	}
 	msg = g_mime_message_new(TRUE);
 	obj = GMIME_OBJECT(msg);
-	/* Defence in depth: the renderer already did this. */
-	name = in->from_name != NULL ? notice_one_line(in->from_name) : NULL;
+	/* Control characters: defence in depth (tmpl.c did it); "=?": here. */
+	name = notice_name_ok(in->from_name) ? notice_one_line(in->from_name) :
+	    NULL;
 	subject = notice_one_line(in->subject);
-	internet_address_list_add(g_mime_message_get_from(msg),
-	    internet_address_mailbox_new(name, in->from_address));
+	/* The lists take their own reference: drop ours. */
+	from = internet_address_mailbox_new(name, in->from_address);
+	internet_address_list_add(g_mime_message_get_from(msg), from);
+	g_object_unref(from);
 	g_free(name);
+	to = internet_address_mailbox_new(NULL, in->to_address);
 	internet_address_list_add(g_mime_message_get_addresses(msg,
-	    GMIME_ADDRESS_TYPE_TO),
-	    internet_address_mailbox_new(NULL, in->to_address));
+	    GMIME_ADDRESS_TYPE_TO), to);
+	g_object_unref(to);
 	g_mime_message_set_subject(msg, subject, "utf-8");
 	g_free(subject);
 	date = g_date_time_new_from_unix_utc(in->now);

@@ -16,7 +16,10 @@
  *	Nothing with CR, LF or NUL reaches a header: message ids are
  *	copied only when they are plain msg-id tokens, names and subject
  *	go through GMime's RFC 2047 encoder after control characters were
- *	replaced (tmpl.c), addresses are checked by the caller.
+ *	replaced (tmpl.c) and every "=?" split (GMime would copy a literal
+ *	encoded-word, which the reader decodes), a display name with '='
+ *	is left out (GMime would not escape it in an encoded-word),
+ *	addresses are checked by the caller.
  */
 
 #include <time.h>

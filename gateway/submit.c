@@ -48,7 +48,7 @@ submit_child(const struct submit_request *req, int in_fd, int err_fd)
 	static char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
 	};
-	GPtrArray *argv = g_ptr_array_new();
+	GPtrArray *argv;
 	int devnull;
 	long maxfd;
 
@@ -73,6 +73,7 @@ submit_child(const struct submit_request *req, int in_fd, int err_fd)
 			(void)close(fd);
 	}
 
+	argv = g_ptr_array_new();
 	g_ptr_array_add(argv, (char *)req->sendmail);
 	g_ptr_array_add(argv, "-i");
 	g_ptr_array_add(argv, "-f");
@@ -83,6 +84,7 @@ submit_child(const struct submit_request *req, int in_fd, int err_fd)
 	g_ptr_array_add(argv, NULL);
 	execve(req->sendmail, (char **)argv->pdata, envp);
 	dprintf(2, "execve %s: %s\n", req->sendmail, strerror(errno));
+	g_ptr_array_free(argv, TRUE);	/* memcheck checks this child too */
 	_exit(127);
 }
 

@@ -28,13 +28,22 @@ tmpl_lookup(const struct tmpl_var *vars, const char *name, size_t len)
 	return NULL;
 }
 
-/* tmpl_append_value - append V, neutralising control characters */
+/*
+ * tmpl_append_value - append V, neutralising control characters, at
+ * most TMPL_VALUE_MAX bytes and never half a UTF-8 sequence (a long
+ * list of delegates with non-ASCII names reaches the cap)
+ */
 static void
 tmpl_append_value(GString *out, const char *v, int one_line)
 {
-	size_t n = 0;
+	size_t max = strnlen(v, TMPL_VALUE_MAX + 1);
 
-	for (const char *p = v; *p != '\0' && n < TMPL_VALUE_MAX; p++, n++) {
+	if (max > TMPL_VALUE_MAX) {
+		max = TMPL_VALUE_MAX;
+		while (max > 0 && ((unsigned char)v[max] & 0xC0) == 0x80)
+			max--;
+	}
+	for (const char *p = v; p < v + max; p++) {
 		unsigned char c = (unsigned char)*p;
 
 		if (c < 0x20 || c == 0x7f) {

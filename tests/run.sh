@@ -65,6 +65,26 @@ if [ "${DEPUTY_SKIP_SANITIZE:-}" = "" ]; then
 	passed=$((passed + ${sp:-0}))
 fi
 
+# The unit and black-box tests (and a corpus sample) once more, with the
+# unit tests and deputy-lda under valgrind memcheck, on the build above
+# (scripts/sanitize.sh --valgrind --in-place): a memcheck error fails it.
+if [ "${DEPUTY_SKIP_VALGRIND:-}" = "" ]; then
+	sh scripts/sanitize.sh --valgrind --in-place >valgrind.log 2>&1
+	vg_rc=$?
+	line=$(grep '^sanitize: valgrind: [0-9]* passed' valgrind.log | tail -1)
+	vp=$(echo "$line" | sed -n 's/^sanitize: valgrind: \([0-9]*\) passed.*/\1/p')
+	vf=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
+	ve=$(echo "$line" | sed -n 's/.* \([0-9]*\) memcheck errors.*/\1/p')
+	echo "valgrind: ${vp:-0} passed, ${vf:-?} failed, ${ve:-?} memcheck errors"
+	if [ "$vg_rc" -ne 0 ] || [ -z "$vp" ]; then
+		grep -E '^ *tests/.* [1-9][0-9]* failed|^ *not ok|^--- |definitely|Invalid|uninitialised' \
+		    valgrind.log | head -20
+		failed=$((failed + ${vf:-1} + ${ve:-0}))
+		[ "${vf:-1}" -eq 0 ] && [ "${ve:-0}" -eq 0 ] && failed=$((failed + 1))
+	fi
+	passed=$((passed + ${vp:-0}))
+fi
+
 # make distcheck: the tarball builds and passes its own tests.
 if [ "${DEPUTY_SKIP_DISTCHECK:-}" = "" ]; then
 	# The tarball's own check runs the unit and black-box tests; the

@@ -73,6 +73,95 @@ count_header(const char *text, const char *name)
 	return n;
 }
 
+/* decoded_clean - the Subject and From names of TEXT, parsed and
+ * RFC 2047-decoded, hold no CR or LF */
+static int
+decoded_clean(const char *text)
+{
+	GMimeStream *s = g_mime_stream_mem_new_with_buffer(text, strlen(text));
+	GMimeParser *p = g_mime_parser_new_with_stream(s);
+	GMimeMessage *m = g_mime_parser_construct_message(p, NULL);
+	int ok = m != NULL;
+
+	if (m != NULL) {
+		InternetAddressList *l = g_mime_message_get_from(m);
+		const char *subject = g_mime_message_get_subject(m);
+
+		ok = subject != NULL && strpbrk(subject, "\r\n") == NULL;
+		for (int i = 0; i < internet_address_list_length(l); i++) {
+			const char *n = internet_address_get_name(
+			    internet_address_list_get_address(l, i));
+
+			if (n != NULL && strpbrk(n, "\r\n") != NULL)
+				ok = 0;
+		}
+		g_object_unref(m);
+	}
+	g_object_unref(p);
+	g_object_unref(s);
+	return ok;
+}
+
+/*
+ * test_fuzz_findings - what fuzz-notice found (tests/fuzz/regress/notice):
+ * GMime copies a literal encoded-word into a header and does not escape
+ * '=' in an encoded display name, and a value cut at TMPL_VALUE_MAX could
+ * split a UTF-8 sequence.
+ */
+static void
+test_fuzz_findings(void)
+{
+	static const char *const hostile[] = {
+		/* a subject facts_parse() decoded once from a doubly encoded
+		 * "=?utf-8?b?PT91dGYtOD9iP1EwTUtRbU5qT2lCND89?=" */
+		"Out of office: =?utf-8?b?Q0MKQmNjOiB4?=",
+		"x=?utf-8?q?a=0D=0ABcc=3A_x=40y?=y",
+		/* a display name GMime must encode (8-bit), with "=0D=0A" */
+		"{a=0D=0ABcc:x\xc3\xa9",
+		"Alice=0D=0ABcc: x@y xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx"
+		    "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+	};
+	struct tmpl_var vars[] = { { "delegates", NULL }, { NULL, NULL } };
+	GString *long_value = g_string_new("x");
+	char *out;
+
+	for (size_t i = 0; i < G_N_ELEMENTS(hostile) * 2; i++) {
+		struct notice_input in;
+		char *text = NULL, *err = NULL;
+		const char *v = hostile[i / 2];
+
+		memset(&in, 0, sizeof(in));
+		in.from_address = "alice@example.org";
+		in.from_name = i % 2 ? v : "Alice Smith";
+		in.to_address = "bob@example.com";
+		in.subject = i % 2 ? "Out of office" : v;
+		in.body = "b\n";
+		in.hostname = "mx.example.org";
+		in.unique = "0123456789abcdef";
+		in.now = 1798761600;
+		tap_ok(notice_build(&in, &text, &err) == 0 && decoded_clean(text),
+		    "%s \"%s\": no CR or LF once decoded",
+		    i % 2 ? "display name" : "subject", v);
+		if (i == 0)
+			tap_ok(text && strstr(text, "From: Alice Smith "
+			    "<alice@example.org>\n") != NULL,
+			    "a plain display name is kept");
+		g_free(text);
+		g_free(err);
+	}
+	/* 1 + 2 * 700 bytes: the cap at 1000 falls inside a character */
+	for (int i = 0; i < 700; i++)
+		g_string_append(long_value, "\xc3\xa9");
+	vars[0].value = long_value->str;
+	out = tmpl_render_text("Delegates: ${delegates}.\n", vars, 0);
+	tap_ok(g_utf8_validate(out, -1, NULL) &&
+	    strlen(out) <= strlen("Delegates: .\n") + TMPL_VALUE_MAX,
+	    "a value cut at TMPL_VALUE_MAX stays UTF-8 (%zu bytes)",
+	    strlen(out));
+	g_free(out);
+	g_string_free(long_value, TRUE);
+}
+
 int
 main(void)
 {
@@ -202,6 +291,7 @@ main(void)
 		tap_ok(text && strstr(text, "charset=utf-8"), "UTF-8");
 		g_free(text);
 	}
+	test_fuzz_findings();
 	g_free(tdir);
 	return tap_done();
 }
