@@ -107,16 +107,20 @@ if [ $do_asan -eq 1 ]; then
 	mkdir -p "$d/reports" && chmod 1777 "$d/reports"
 	opts="detect_leaks=1:abort_on_error=0:fast_unwind_on_malloc=0:log_path=$d/reports/asan"
 	uopts="halt_on_error=1:print_stacktrace=1:log_path=$d/reports/ubsan"
+	# third-party leaks only (libsieve); readable by nobody
+	cp "$top/tests/lsan.supp" "$d/lsan.supp" && chmod 644 "$d/lsan.supp"
+	lopts="suppressions=$d/lsan.supp"
 	cat >"$d/lda-wrapper" <<EOF
 #!/bin/sh
 # deputy-lda under ASan: setpriv --reset-env dropped the options
 ASAN_OPTIONS='$opts'; export ASAN_OPTIONS
 UBSAN_OPTIONS='$uopts'; export UBSAN_OPTIONS
+LSAN_OPTIONS='$lopts'; export LSAN_OPTIONS
 exec '$d/deputy-lda' "\$@"
 EOF
 	chmod 755 "$d/lda-wrapper"
 	# The fuzz smoke test would build a second sanitized copy: skip it.
-	(cd "$d" && ASAN_OPTIONS=$opts UBSAN_OPTIONS=$uopts \
+	(cd "$d" && ASAN_OPTIONS=$opts UBSAN_OPTIONS=$uopts LSAN_OPTIONS=$lopts \
 	    DEPUTY_SKIP_FUZZ=1 make -s -j"$jobs" check \
 	    TESTS_ENVIRONMENT="DEPUTY_LDA='$d/lda-wrapper'; export DEPUTY_LDA; DEPUTY_SANITIZED=asan; export DEPUTY_SANITIZED;" \
 	    >check.out 2>&1)

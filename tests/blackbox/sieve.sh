@@ -278,7 +278,10 @@ if [ -f "$C/labels.tsv" ]; then
 if header :contains "subject" ["invoice", "Rechnung"] { fileinto "Invoices"; }
 vacation :days 7 :subject "Away" :addresses ["carol@example.org"] "I am away.";'
 	total=0; bad=0
-	for f in "$C"/*/*.eml; do
+	# every message; under memcheck every 20th (it is 50 times slower)
+	step=1
+	[ "${DEPUTY_SANITIZED:-}" = valgrind ] && step=20
+	for f in $(ls "$C"/*/*.eml | awk -v s="$step" 'NR % s == 0'); do
 		# a Received line of its own, as the MTA adds: identical files
 		# in the corpus are not retries of each other
 		{ printf 'Received: by mx.example.org id S%d;\n' "$total"
