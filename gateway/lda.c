@@ -182,6 +182,9 @@ lda_delegates(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 	};
 	struct dir_strings warnings = { NULL, 0 };
 
+	/* Away by a Sieve vacation but not in the directory: nobody to ask. */
+	if (r->entry == NULL)
+		return 0;
 	if (delegate_resolve(run->dir, r->entry, run->now, &limits,
 	    &r->delegates, &warnings, error_r) != 0)
 		return -1;

@@ -33,6 +33,8 @@
 #include <glib.h>
 
 #include "lda.h"
+
+#define MAIN_MAX_ADDRESSES 64
 #include "submit.h"
 
 /* main_tempfail - say why on stderr and exit 75 */
@@ -108,7 +110,9 @@ main(int argc, char **argv)
 	};
 	struct lda_options opt;
 	struct vacation_request vac;
-	GPtrArray *addresses = g_ptr_array_new();
+	/* :addresses, bounded; static, so nothing to free on any exit */
+	static char *addresses[MAIN_MAX_ADDRESSES + 1];
+	size_t naddresses = 0;
 	int sieve_vacation = 0, vacation_opts = 0;
 	struct sigaction sa;
 	const char *dsn = "4.3.0";
@@ -157,7 +161,9 @@ main(int argc, char **argv)
 		case 's': vac.subject = optarg; vacation_opts = 1; break;
 		case 'F': vac.from = optarg; vacation_opts = 1; break;
 		case 'A':
-			g_ptr_array_add(addresses, optarg);
+			if (naddresses >= MAIN_MAX_ADDRESSES)
+				main_usage("more than 64 --address options");
+			addresses[naddresses++] = optarg;
 			vacation_opts = 1;
 			break;
 		case 'T': {
@@ -211,8 +217,7 @@ main(int argc, char **argv)
 	if (sieve_vacation) {
 		if (argc - optind != 1)
 			main_usage("--sieve-vacation takes one recipient");
-		g_ptr_array_add(addresses, NULL);
-		vac.addresses = (char **)addresses->pdata;
+		vac.addresses = addresses;
 		opt.vacation = &vac;
 	}
 

@@ -109,7 +109,7 @@ if [ $do_asan -eq 1 ]; then
 	uopts="halt_on_error=1:print_stacktrace=1:log_path=$d/reports/ubsan"
 	# third-party leaks only (libsieve); readable by nobody
 	cp "$top/tests/lsan.supp" "$d/lsan.supp" && chmod 644 "$d/lsan.supp"
-	lopts="suppressions=$d/lsan.supp"
+	lopts="suppressions=$d/lsan.supp:print_suppressions=0"
 	cat >"$d/lda-wrapper" <<EOF
 #!/bin/sh
 # deputy-lda under ASan: setpriv --reset-env dropped the options

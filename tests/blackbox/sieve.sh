@@ -355,6 +355,23 @@ deliver plugin-untrusted --sieve-vacation --reason "x"
 [ "$rc" -eq 0 ] && [ "$(notices)" -eq 0 ] && [ "$(forwards)" -eq 1 ]
 ok $? "--sieve-vacation, unauthenticated sender: forward only"
 
+# away by a vacation, but not in the directory: no delegate to look up
+lda "$M/plugin.eml" -f bob@example.com --sieve-vacation --reason x -- zoe@example.org
+[ "$rc" -eq 0 ] && grep ' msgid=' "$T/log" | tail -1 |
+    grep -q 'to=<zoe@example.org> .*away=yes mailbox=caller forward=- forward_reason=no-delegate'
+ok $? "--sieve-vacation for an address not in the directory: exit 0, nobody to forward to"
+printf 'require "vacation"; vacation "away";\n' >"$T/sieve/example.org/zoe.sieve"
+chmod 644 "$T/sieve/example.org/zoe.sieve"
+lda "$M/plugin.eml" -f bob@example.com -- zoe@example.org
+[ "$rc" -eq 0 ] && [ -n "$(ls "$T/mail/example.org/zoe/Maildir/new" 2>/dev/null)" ]
+ok $? "a vacation script of a user not in the directory: delivered, exit 0"
+
+set -- ; i=0
+while [ $i -lt 65 ]; do set -- "$@" --address "a$i@example.org"; i=$((i + 1)); done
+lda "$M/plain.eml" -f bob@example.com --sieve-vacation "$@" -- carol@example.org
+[ "$rc" -eq 75 ] && echo "$err" | grep -q 'more than 64 --address'
+ok $? "65 --address options: usage error, exit 75"
+
 lda "$M/plain.eml" -f bob@example.com --sieve-vacation -- carol@example.org alice@example.org
 [ "$rc" -eq 75 ] && echo "$err" | grep -q 'takes one recipient'
 ok $? "--sieve-vacation with two recipients: usage error, exit 75 ($err)"
