@@ -3,9 +3,14 @@
 # tests under valgrind memcheck
 #
 #	scripts/sanitize.sh [--asan] [--valgrind [--in-place]] [--build DIR]
+#			    [--keep]
+#
+# DIR (--build or DEPUTY_SAN_BUILD) holds the builds, wrappers, logs and
+# reports; by default a new /tmp/deputy-san.XXXXXX, removed when all
+# passed (unless --keep) and kept, with its name printed, otherwise.
 #
 # --asan (default): copies the source tree (tracked and untracked files,
-#   not build products) to DIR/asan (default DIR: /tmp/deputy-san),
+#   not build products) to DIR/asan,
 #   configures it there with -fsanitize=address,undefined
 #   -fno-sanitize-recover=all, builds, and runs "make check" with
 #   ASAN_OPTIONS=detect_leaks=1 and UBSAN_OPTIONS=halt_on_error=1.
@@ -40,7 +45,8 @@
 set -u
 
 top=$(cd "$(dirname "$0")/.." && pwd)
-build=${DEPUTY_SAN_BUILD:-/tmp/deputy-san}
+build=${DEPUTY_SAN_BUILD:-}
+keep=0
 do_asan=0
 do_vg=0
 vg_in_place=0
@@ -53,11 +59,20 @@ while [ $# -gt 0 ]; do
 	--in-place) vg_in_place=1; shift ;;
 	--all) do_asan=1; do_vg=1; shift ;;
 	--build) build=$2; shift 2 ;;
-	-h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+	--keep) keep=1; shift ;;
+	-h|--help) sed -n '2,44p' "$0"; exit 0 ;;
 	*) echo "sanitize.sh: unknown option $1" >&2; exit 2 ;;
 	esac
 done
 [ $do_asan -eq 0 ] && [ $do_vg -eq 0 ] && do_asan=1
+# A private directory unless one is named: two runs at once (two work
+# trees on one machine) must not share wrappers, reports and counts.
+own_build=0
+if [ -z "$build" ]; then
+	build=$(mktemp -d /tmp/deputy-san.XXXXXX) || exit 1
+	chmod 755 "$build"
+	own_build=1
+fi
 summary=""
 fail=0
 
@@ -337,4 +352,9 @@ WRAPPER
 fi
 
 echo "sanitize: $summary"
+if [ $own_build -eq 1 ] && [ $fail -eq 0 ] && [ $keep -eq 0 ]; then
+	rm -rf "$build"
+else
+	echo "sanitize: builds, logs and reports kept in $build"
+fi
 exit $fail
