@@ -1,8 +1,8 @@
 #!/bin/sh
 # fuzz.sh - build deputy's libFuzzer targets with clang and run each one
 #
-#	scripts/fuzz.sh [--time SECONDS] [--long SECONDS] [--build DIR]
-#			[--jobs N] [--build-only] [--tap] [TARGET...]
+#	scripts/fuzz.sh [--time SECONDS] [--long SECONDS] [--cpu SECONDS]
+#			[--build DIR] [--jobs N] [--build-only] [--tap] [TARGET...]
 #
 # Builds tests/fuzz/fuzz-*.c against the library sources (gateway/*.c
 # but main.c, directory/*.c, templates/*.c) with -fsanitize=fuzzer,address,undefined,
@@ -11,7 +11,9 @@
 # from ../shared/corpus (messages, subjects and senders), tests/data and
 # examples (LDIF and configuration) and templates/ (notice templates),
 # then runs each target for SECONDS (default 20;
-# --long 600 for a long run). Inputs kept in tests/fuzz/regress/TARGET/
+# --long 600 for a long run; --cpu 3600 stops each target after an hour
+# of its own CPU time, whatever else the machine runs, and gives it up to
+# four times that in wall-clock time). Inputs kept in tests/fuzz/regress/TARGET/
 # (crashes found earlier) are replayed first.
 #
 # Prints one line per target:
@@ -29,6 +31,7 @@ set -u
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 budget=20
+cpu=0
 build=${DEPUTY_FUZZ_BUILD:-/tmp/deputy-fuzz}
 jobs=1
 build_only=0
@@ -40,6 +43,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--time) budget=$2; shift 2 ;;
 	--long) budget=${2:-600}; shift 2 ;;
+	--cpu) cpu=$2; budget=$(($2 * 4)); shift 2 ;;
 	--build) build=$2; shift 2 ;;
 	--jobs) jobs=$2; shift 2 ;;
 	--build-only) build_only=1; shift ;;
@@ -250,6 +254,25 @@ export G_SLICE=always-malloc
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export TMPDIR="$build/tmp"
 
+# cpu_watch PID SECONDS FILE - SIGINT PID once it has used SECONDS of
+# CPU time; write the CPU seconds used into FILE as it goes
+cpu_watch() {
+	hz=$(getconf CLK_TCK)
+	while kill -0 "$1" 2>/dev/null; do
+		# fields 14 and 15 of /proc/PID/stat: user and system ticks
+		# (the command name in field 2 holds no space here)
+		ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null) ||
+		    break
+		[ -n "$ticks" ] || break
+		echo $((ticks / hz)) >"$3"
+		if [ $((ticks / hz)) -ge "$2" ]; then
+			kill -INT "$1" 2>/dev/null
+			break
+		fi
+		sleep 5
+	done
+}
+
 # run_target T - replay regressions, fuzz, print the summary line
 run_target() {
 	t=$1
@@ -267,15 +290,27 @@ run_target() {
 	"$build/bin/$t" -max_total_time="$budget" -max_len="$(max_len "$t")" \
 	    -timeout=25 -rss_limit_mb=2560 -print_final_stats=1 \
 	    -artifact_prefix="$build/artifacts/$t-" ${FUZZ_ARGS:-} "$c" \
-	    >"$log" 2>&1
+	    >"$log" 2>&1 &
+	pid=$!
+	[ "$cpu" -gt 0 ] && cpu_watch "$pid" "$cpu" "$build/logs/$t.cpu" &
+	wait "$pid"
 	rc=$?
 	secs=$(( $(date +%s) - start ))
+	used=""
+	if [ "$cpu" -gt 0 ]; then
+		used=$(cat "$build/logs/$t.cpu" 2>/dev/null)
+		# libFuzzer exits 72 on SIGINT, after its final statistics:
+		# the budget ran out, not the target.
+		[ "$rc" -eq 72 ] && [ -n "$used" ] &&
+		    grep -q 'run interrupted' "$log" && rc=0
+		used=" cpu=${used:-?}s"
+	fi
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
-	last=$(grep -E '^#[0-9]+' "$log" | tail -1)
-	cov=$(echo "$last" | sed -n 's/.* cov: \([0-9]*\).*/\1/p')
-	ft=$(echo "$last" | sed -n 's/.* ft: \([0-9]*\).*/\1/p')
-	corp=$(echo "$last" | sed -n 's/.* corp: \([0-9]*\).*/\1/p')
-	sum="execs=${execs:-?} cov=${cov:-?} ft=${ft:-?} corpus=${corp:-?} time=${secs}s"
+	last=$(LC_ALL=C grep -aE '^#[0-9]+' "$log" | tail -1)
+	cov=$(echo "$last" | LC_ALL=C sed -n 's/.* cov: \([0-9]*\).*/\1/p')
+	ft=$(echo "$last" | LC_ALL=C sed -n 's/.* ft: \([0-9]*\).*/\1/p')
+	corp=$(echo "$last" | LC_ALL=C sed -n 's/.* corp: \([0-9]*\).*/\1/p')
+	sum="execs=${execs:-?} cov=${cov:-?} ft=${ft:-?} corpus=${corp:-?} time=${secs}s$used"
 	if [ "$rc" -eq 0 ] && ! grep -q 'ERROR: \(AddressSanitizer\|LeakSanitizer\|libFuzzer\)\|runtime error:' "$log"; then
 		echo "ok $t: $sum"
 		return 0
