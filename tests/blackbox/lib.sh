@@ -176,3 +176,26 @@ known_mislabel() {
 	personal/146.eml) echo bounce ;;
 	esac
 }
+
+# header_addr FILE NAME: the first address of header NAME
+header_addr() {
+	awk -v name="$2" '
+	/^\r?$/ { exit }
+	tolower($0) ~ "^" tolower(name) ":" {
+		s = $0; sub(/\r$/, "", s)
+		if (match(s, /<[^>]*>/)) s = substr(s, RSTART + 1, RLENGTH - 2)
+		else { sub(/^[^:]*:[ \t]*/, "", s); sub(/[ ,\t].*$/, "", s) }
+		print s; exit
+	}' "$1"
+}
+
+# deliberate CASE: the reason, for a Pigeonhole vacation case where
+# deputy is stricter on purpose (see README): the original recipient (an
+# alias or list address, Pigeonhole's
+# sieve_vacation_use_original_recipient) and "any recipient"
+# (sieve_vacation_dont_check_recipient) do not make the user addressed.
+deliberate() {
+	case $1 in
+	reply-15-*|reply-16-*|reply-17-*) echo not-addressed ;;
+	esac
+}

@@ -29,18 +29,6 @@ expected_reason() {
 	esac
 }
 
-# header_addr FILE NAME: the first address of header NAME
-header_addr() {
-	awk -v name="$2" '
-	/^\r?$/ { exit }
-	tolower($0) ~ "^" tolower(name) ":" {
-		s = $0; sub(/\r$/, "", s)
-		if (match(s, /<[^>]*>/)) s = substr(s, RSTART + 1, RLENGTH - 2)
-		else { sub(/^[^:]*:[ \t]*/, "", s); sub(/[ ,\t].*$/, "", s) }
-		print s; exit
-	}' "$1"
-}
-
 # case_ldif RCPT SIEVE-COMMAND EXTRA-LINE: the user's directory entry,
 # away, with the command's :addresses as aliases
 case_ldif() {
@@ -104,16 +92,6 @@ auth { trusted_authserv_ids = {"mx.example.org"} }
 spam { trusted_headers = {"X-Spam-Score"} }
 templates { dir = "$srcdir/templates" }
 CONF
-
-# Where deputy is stricter than Pigeonhole, on purpose (see README):
-# the original recipient (an alias or list address, Pigeonhole's
-# sieve_vacation_use_original_recipient) and "any recipient"
-# (sieve_vacation_dont_check_recipient) do not make the user addressed.
-deliberate() {
-	case $1 in
-	reply-15-*|reply-16-*|reply-17-*) echo not-addressed ;;
-	esac
-}
 
 m=0
 while IFS="$tab" read -r eml expected svtest name efrom eto eorig cmd; do

@@ -415,18 +415,6 @@ dc_conf yes "$DEPUTY_LDA"
 P=$CORPUS/pigeonhole-vacation
 tab=$(printf '\t')
 
-# header_addr FILE NAME: the first address in header NAME
-header_addr() {
-	awk -v name="$2" '
-	/^\r?$/ { exit }
-	tolower($0) ~ "^" tolower(name) ":" {
-		s = $0; sub(/\r$/, "", s)
-		if (match(s, /<[^>]*>/)) s = substr(s, RSTART + 1, RLENGTH - 2)
-		else { sub(/^[^:]*:[ \t]*/, "", s); sub(/[ ,\t].*$/, "", s) }
-		print s; exit
-	}' "$1"
-}
-
 # case_script CMD: the case's vacation command as a whole user script.
 # cases.tsv joins the .svtest lines with " | " and cuts the utf-8
 # cases before their reason; ${...} needs the variables of the .svtest.
@@ -454,13 +442,6 @@ case_ldif() {
 		    grep -o '"[^"]*"' | tr -d '"' | sed 's/^/mailAlternateAddress: /'
 		echo "deputyAbsence:: $(absence_b64 20000101 21000101)"
 	} >"$T/directory.ldif"
-}
-
-# Where deputy is stricter than Pigeonhole on purpose (as in
-# tests/blackbox/pigeonhole.sh): the original recipient and "any
-# recipient" do not make the user addressed.
-deliberate() {
-	case $1 in reply-15-*|reply-16-*|reply-17-*) echo not-addressed ;; esac
 }
 
 notices() { grep -l '^$' "$T/sent/"*.argv 2>/dev/null | wc -l; }
