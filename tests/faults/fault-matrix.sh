@@ -1,8 +1,9 @@
 #!/bin/sh
 # fault-matrix - every fault ends in exit 0 or 75 with the mailbox copy
 # kept, and a retry completes with no duplicate: sendmail exits 1, 64,
-# 65, 69, 70, 71, 75, 77, 78, is killed by a signal or hangs; SIGTERM
-# mid-delivery; address-space and descriptor limits. Also: root is
+# 65, 69, 70, 71, 75, 77, 78, is killed by a signal or hangs; SIGTERM,
+# SIGALRM, SIGHUP and SIGINT mid-delivery; the configuration missing or
+# broken; address-space and descriptor limits. Also: root is
 # refused, children get a clean environment and no inherited
 # descriptors. Prints the table of scenarios.
 
@@ -45,10 +46,12 @@ done
 scenario "sendmail-signal" stub_mode signal
 scenario "sendmail-hangs" stub_mode hang
 
-# SIGTERM while sendmail is running
-sigterm() {
+# A signal while sendmail is running: SIGTERM (the MTA's own timeout or
+# shutdown), SIGALRM (as an external alarm, besides deputy's deadline),
+# SIGHUP and SIGINT
+sig_mid() {	# sig_mid SIGNAL
 	stub_mode "sleep 5"
-	s="matrix sigterm"
+	s="matrix sig$1"
 	m=$(make_msg "$s")
 	n0=$(ls "$T/sent" | grep -c '\.argv$')
 	lda_bg "$m" -f paul@partner.example.net -- alice@example.org
@@ -58,17 +61,49 @@ sigterm() {
 	while [ "$(ls "$T/sent" | grep -c '\.argv$')" -le "$n0" ] && [ "$k" -lt 300 ]; do
 		sleep 0.1; k=$((k + 1))
 	done
-	kill -TERM "$bg_pid"
+	kill -"$1" "$bg_pid"
 	wait "$bg_pid"; rc1=$?
 	err1=$(cat "$T/stderr")
 	stub_mode "exit 0"
 	lda "$m" -f paul@partner.example.net -- alice@example.org
-	row "sigterm-mid-forward" "$rc1" "$rc" "$s"
-	[ "$rc1" -eq 75 ]; ok $? "SIGTERM mid-delivery: exit $rc1 is 75"
+	row "sig$1-mid-forward" "$rc1" "$rc" "$s"
+	[ "$rc1" -eq 75 ] && echo "$err1" | grep -q '^4\.[0-9]\.[0-9] '
+	ok $? "SIG$1 mid-delivery: exit $rc1 is 75, with a 4.x.x line"
 	[ "$rc" -eq 0 ] && [ "$(copies "$s")" -eq 1 ] && [ "$(ok_forwards "$s")" -eq 1 ]
-	ok $? "SIGTERM: retry exit $rc, one mailbox copy, one forward"
+	ok $? "SIG$1: retry exit $rc, one mailbox copy, one forward"
 }
-sigterm
+for sig in TERM ALRM HUP INT; do
+	sig_mid "$sig"
+done
+
+# The configuration file missing, unreadable or broken: 75 with the
+# file (and line) named, nothing delivered; the retry after the fix
+# delivers once.
+conf_case() {	# conf_case NAME BREAK-COMMAND
+	name=$1; shift
+	s="matrix $name"
+	m=$(make_msg "$s")
+	cp "$T/deputy.conf" "$T/deputy.conf.good"
+	"$@"
+	lda "$m" -f paul@partner.example.net -- alice@example.org
+	rc1=$rc; err1=$err
+	n1=$(copies "$s")
+	rm -f "$T/deputy.conf"
+	mv "$T/deputy.conf.good" "$T/deputy.conf"
+	lda "$m" -f paul@partner.example.net -- alice@example.org
+	row "$name" "$rc1" "$rc" "$s"
+	[ "$rc1" -eq 75 ] && [ "$n1" -eq 0 ] &&
+	    echo "$err1" | grep -q '^4\.3\.5 .*deputy\.conf'
+	ok $? "$name: exit $rc1, nothing delivered, the file named ($(echo "$err1" | head -1 | cut -c1-70))"
+	[ "$rc" -eq 0 ] && [ "$(copies "$s")" -eq 1 ] && [ "$(ok_forwards "$s")" -eq 1 ]
+	ok $? "$name: retry exit $rc, one mailbox copy, one forward"
+}
+conf_missing() { rm -f "$T/deputy.conf"; }
+conf_broken() { printf 'delivery {\n  maildir = \n' >"$T/deputy.conf"; }
+conf_unknown() { printf 'no_such_option = 1\n' >>"$T/deputy.conf"; }
+conf_case "config-missing" conf_missing
+conf_case "config-broken" conf_broken
+conf_case "config-unknown-option" conf_unknown
 
 # resource limits: each run is 0 or 75; then a retry without limits
 limit_case() {	# limit_case NAME ULIMIT-ARGS
