@@ -46,19 +46,37 @@ main_tempfail(const char *dsn, const char *why)
 	_exit(EX_TEMPFAIL);
 }
 
-/* main_on_signal - a deadline or a termination request: try again later */
+/*
+ * main_on_signal - a deadline or a termination request: try again later.
+ * Only alarm()'s own SIGALRM is the deadline; one sent with kill(2) is a
+ * termination request like the others, and the log says which.
+ */
 static void
-main_on_signal(int sig)
+main_on_signal(int sig, siginfo_t *info, void *context)
 {
 	static const char alarm_msg[] =
 	    "4.4.7 deputy-lda: internal deadline reached\n";
-	static const char term_msg[] =
-	    "4.3.0 deputy-lda: terminated by a signal\n";
-	const char *m = sig == SIGALRM ? alarm_msg : term_msg;
-	size_t n = sig == SIGALRM ? sizeof(alarm_msg) - 1 : sizeof(term_msg) - 1;
+	const char *m;
 
+	(void)context;
+	switch (sig) {
+	case SIGALRM:
+		m = info != NULL && (info->si_code == SI_USER ||
+		    info->si_code == SI_QUEUE) ?
+		    "4.3.0 deputy-lda: terminated by SIGALRM\n" : alarm_msg;
+		break;
+	case SIGTERM:
+		m = "4.3.0 deputy-lda: terminated by SIGTERM\n";
+		break;
+	case SIGHUP:
+		m = "4.3.0 deputy-lda: terminated by SIGHUP\n";
+		break;
+	default:
+		m = "4.3.0 deputy-lda: terminated by SIGINT\n";
+		break;
+	}
 	submit_abort();
-	if (write(2, m, n) < 0) {
+	if (write(2, m, strlen(m)) < 0) {
 		/* nothing more can be done */
 	}
 	_exit(EX_TEMPFAIL);
@@ -133,8 +151,13 @@ main(int argc, char **argv)
 		main_tempfail("4.3.0", "standard input is closed: no message");
 
 	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = main_on_signal;
-	sigemptyset(&sa.sa_mask);
+	sa.sa_sigaction = main_on_signal;
+	sa.sa_flags = SA_SIGINFO;
+	sigemptyset(&sa.sa_mask);	/* one handler at a time */
+	sigaddset(&sa.sa_mask, SIGALRM);
+	sigaddset(&sa.sa_mask, SIGTERM);
+	sigaddset(&sa.sa_mask, SIGHUP);
+	sigaddset(&sa.sa_mask, SIGINT);
 	(void)sigaction(SIGALRM, &sa, NULL);
 	(void)sigaction(SIGTERM, &sa, NULL);
 	(void)sigaction(SIGHUP, &sa, NULL);

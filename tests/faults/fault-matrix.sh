@@ -67,8 +67,8 @@ sig_mid() {	# sig_mid SIGNAL
 	stub_mode "exit 0"
 	lda "$m" -f paul@partner.example.net -- alice@example.org
 	row "sig$1-mid-forward" "$rc1" "$rc" "$s"
-	[ "$rc1" -eq 75 ] && echo "$err1" | grep -q '^4\.[0-9]\.[0-9] '
-	ok $? "SIG$1 mid-delivery: exit $rc1 is 75, with a 4.x.x line"
+	[ "$rc1" -eq 75 ] && echo "$err1" | grep -q "^4\.3\.0 .*terminated by SIG$1\$"
+	ok $? "SIG$1 mid-delivery: exit $rc1 is 75, 4.3.0 naming the signal"
 	[ "$rc" -eq 0 ] && [ "$(copies "$s")" -eq 1 ] && [ "$(ok_forwards "$s")" -eq 1 ]
 	ok $? "SIG$1: retry exit $rc, one mailbox copy, one forward"
 }
