@@ -64,12 +64,15 @@ notice_references(const char *raw, const char *in_reply_to)
 }
 
 /*
- * notice_one_line - TEXT with every control character made a space and
- * every "=?" made "= ?". GMime's header encoder copies a word that looks
- * like an RFC 2047 encoded-word as it is, so a literal
- * "=?utf-8?q?a=0D=0ABcc:...?=" (a subject that facts_parse() decoded
- * once from a doubly encoded one) would reach the reader as CR LF once
- * decoded. Broken up, it stays plain text.
+ * notice_one_line - TEXT on one line: every control character made a
+ * space, runs of spaces made one, none at either end, and every "=?"
+ * made "= ?". A run of spaces would make GMime fold the field into a
+ * continuation line of white space only, which RFC 5322 forbids and
+ * some readers take for the end of the header. GMime's header encoder
+ * copies a word that looks like an RFC 2047 encoded-word as it is, so a
+ * literal "=?utf-8?q?a=0D=0ABcc:...?=" (a subject that facts_parse()
+ * decoded once from a doubly encoded one) would reach the reader as CR
+ * LF once decoded. Broken up, it stays plain text.
  */
 static char *
 notice_one_line(const char *text)
@@ -77,13 +80,16 @@ notice_one_line(const char *text)
 	GString *s = g_string_new(NULL);
 
 	for (const char *p = text != NULL ? text : ""; *p != '\0'; p++) {
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			g_string_append_c(s, ' ');
-		else
-			g_string_append_c(s, *p);
+		char c = (unsigned char)*p < 0x20 || *p == 0x7f ? ' ' : *p;
+
+		if (c == ' ' && (s->len == 0 || s->str[s->len - 1] == ' '))
+			continue;
+		g_string_append_c(s, c);
 		if (p[0] == '=' && p[1] == '?')
 			g_string_append_c(s, ' ');
 	}
+	while (s->len > 0 && s->str[s->len - 1] == ' ')
+		g_string_truncate(s, s->len - 1);
 	return g_string_free(s, FALSE);
 }
 
@@ -124,6 +130,10 @@ notice_build(const struct notice_input *in, char **text_r, char **error_r)
 	/* Control characters: defence in depth (tmpl.c did it); "=?": here. */
 	name = notice_name_ok(in->from_name) ? notice_one_line(in->from_name) :
 	    NULL;
+	if (name != NULL && *name == '\0') {	/* white space only */
+		g_free(name);
+		name = NULL;
+	}
 	subject = notice_one_line(in->subject);
 	/* The lists take their own reference: drop ours. */
 	from = internet_address_mailbox_new(name, in->from_address);

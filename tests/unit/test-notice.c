@@ -149,6 +149,54 @@ test_fuzz_findings(void)
 		g_free(text);
 		g_free(err);
 	}
+	/*
+	 * A display name or subject of runs of white space (LFs made
+	 * spaces): GMime folded the From field into a continuation line of
+	 * white space only, which a reader may take for the end of the
+	 * header (regress/notice/display-name-of-spaces-folds-blank-line).
+	 */
+	for (int i = 0; i < 2; i++) {
+		struct notice_input in;
+		char *text = NULL, *err = NULL, *hdr_end;
+		GString *v = g_string_new(i ? "Out of office:" : "");
+		int blank = 0;
+
+		for (int j = 0; j < 74; j++)
+			g_string_append_c(v, j == 40 ? '\x1a' : '\n');
+		g_string_append(v, i ? "x" : "");
+		memset(&in, 0, sizeof(in));
+		in.from_address = "en";
+		in.from_name = i ? "Alice" : v->str;
+		in.to_address = "bob@example.com";
+		in.subject = i ? v->str : "Out of office";
+		in.body = "b\n";
+		in.hostname = "mx.example.org";
+		in.unique = "0123456789abcdef";
+		in.now = 1798761600;
+		if (notice_build(&in, &text, &err) == 0 &&
+		    (hdr_end = strstr(text, "\n\n")) != NULL) {
+			for (const char *l = text; l < hdr_end; ) {
+				const char *nl = strchr(l, '\n');
+				size_t n = (size_t)(nl - l);
+
+				if (n > 0 && strspn(l, " \t") >= n)
+					blank = 1;
+				l = nl + 1;
+			}
+		} else
+			blank = 1;
+		tap_ok(!blank, "%s of white space runs: no header line of "
+		    "white space only", i ? "subject" : "display name");
+		if (i == 0)
+			tap_ok(text && strstr(text, "From: en\n"),
+			    "a display name of white space only is dropped");
+		else
+			tap_ok(text && strstr(text, "Subject: Out of office: x\n"),
+			    "runs of white space in the subject become one space");
+		g_free(text);
+		g_free(err);
+		g_string_free(v, TRUE);
+	}
 	/* 1 + 2 * 700 bytes: the cap at 1000 falls inside a character */
 	for (int i = 0; i < 700; i++)
 		g_string_append(long_value, "\xc3\xa9");
