@@ -92,20 +92,29 @@ struct lda_run {
 	char *copy_id;			/* our Resent-Message-ID: a forward */
 };
 
-/* lda_safe_address - whether A may go into a header field or an argv */
-static int
+/* lda_safe_address - see lda.h */
+int
 lda_safe_address(const char *a)
 {
 	size_t n = strlen(a);
+	const char *at = strchr(a, '@'), *p;
 
-	if (n == 0 || n > LDA_MAX_ADDRESS || a[0] == '-')
+	if (n == 0 || n > LDA_MAX_ADDRESS || a[0] == '-' || at == NULL ||
+	    at == a || at[1] == '\0' || strchr(at + 1, '@') != NULL)
 		return 0;
-	for (const char *p = a; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f || *p == '<' ||
-		    *p == '>' || *p == ',' || *p == ';' || *p == '"' ||
-		    *p == '\\')
+	for (p = a; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
+		    strchr("<>,;\"\\", *p) != NULL)
 			return 0;
-	return strchr(a, '@') != NULL;
+	for (p = a; p < at; p++)
+		if (strchr("()[]:", *p) != NULL)
+			return 0;
+	p = at + 1;
+	n = strlen(p);
+	if (*p == '[')			/* "[" text "]", nothing after */
+		return n > 2 && strcspn(p + 1, "[]") == n - 2 &&
+		    p[n - 1] == ']';
+	return strcspn(p, "()[]:") == n;
 }
 
 /* lda_normalize_sender - strip <>, map the null sender to "" */

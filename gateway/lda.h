@@ -43,4 +43,15 @@ struct lda_options {
 int lda_run(const struct lda_options *opt, const char **dsn_r,
 	    char **error_r);
 
+/*
+ * lda_safe_address - whether address A may go into a header field or an
+ * argv: LOCAL@DOMAIN with one '@', no control character, white space or
+ * RFC 5322 special in either part (so no quoted local part), at most 320
+ * bytes, not starting with '-'. DOMAIN may be a literal "[...]" as a
+ * whole. (GMime would write "a@b@c" as "a@b", and read "[a@b" as a
+ * domain literal.) Every sender, delegate and redirect deputy writes
+ * into a header or hands to sendmail passes this first.
+ */
+int	lda_safe_address(const char *a);
+
 #endif

@@ -140,6 +140,21 @@ done
 msg rate-oscar oscar@example.com "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=oscar@example.com\n$SCORE0"
 expect rate-oscar oscar@example.com rate
 
+# A sender that passes every rule but is no single address: GMime would
+# write "To: x@ruth" for it. No notice, and the log says why.
+for s in 'x@ruth@example.net' '[ruth@example.net'; do
+	msg twoat ruth@example.net "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=$s\n$SCORE0"
+	before=$(grep -l '^$' "$T/sent/"*.argv 2>/dev/null | wc -l)
+	warned=$(grep -c 'notice not sent: sender unusable' "$T/log")
+	lda "$M/twoat.eml" -f "$s" -- alice@example.org
+	after=$(grep -l '^$' "$T/sent/"*.argv 2>/dev/null | wc -l)
+	[ "$rc" -eq 0 ] && [ "$after" -eq "$before" ] &&
+	    grep 'msgid=<twoat@example.com>' "$T/log" | tail -1 |
+	    grep -q 'mailbox=delivered .*notice=no' &&
+	    [ "$(grep -c 'notice not sent: sender unusable' "$T/log")" -eq $((warned + 1)) ]
+	ok $? "sender $s: delivered, no notice, logged as unusable ($rc)"
+done
+
 # A notice that sendmail refuses is logged, not retried: exit 0, and the
 # sender is not recorded, so a later message may still get one.
 cat >"$T/bin/sendmail" <<STUB

@@ -10,6 +10,7 @@
 #include <gmime/gmime.h>
 
 #include "facts.h"
+#include "lda.h"
 #include "notice.h"
 #include "tap.h"
 #include "tmpl.h"
@@ -210,6 +211,45 @@ test_fuzz_findings(void)
 	g_string_free(long_value, TRUE);
 }
 
+/*
+ * test_safe_address - the addresses a notice or forward may go to: one
+ * '@', nothing GMime would read as a group, a route, a literal or a
+ * second address, nothing sendmail would take as an option
+ */
+static void
+test_safe_address(void)
+{
+	static const char *const good[] = {
+		"bob@example.com", "a.b+c@d.example", "x@[192.0.2.1]",
+		"x@[IPv6:2001:db8::1]", "j\xc3\xb6rg@m\xc3\xbcller.example",
+		NULL
+	};
+	static const char *const bad[] = {
+		"", "bob", "@example.com", "bob@", "-oQ/tmp@example.com",
+		"a@b@c", "x@bob@example.com", "[a@b", "a@[b", "a@[]",
+		"a@[1.2.3.4]x", "a@[1]]", "a@b]", "a(b)@c", "a@b(c)",
+		"a:b@c", "a@b:c", "\"q\"@example.com", "a b@c", "a@b\r\nBcc: x",
+		"<a@b>", "a@b,c@d", "a@b;c", "a\\b@c", "a\x7f@b",
+		NULL
+	};
+	char longest[400];
+
+	for (int i = 0; good[i] != NULL; i++)
+		tap_ok(lda_safe_address(good[i]), "safe: %s", good[i]);
+	for (int i = 0; bad[i] != NULL; i++) {
+		char *shown = g_strescape(bad[i], NULL);
+
+		tap_ok(!lda_safe_address(bad[i]), "refused: \"%s\"", shown);
+		g_free(shown);
+	}
+	memset(longest, 'a', sizeof(longest));
+	memcpy(longest + 300, "@example.com", 13);	/* 312 bytes */
+	tap_ok(lda_safe_address(longest), "safe: 312 bytes");
+	memset(longest, 'a', sizeof(longest));
+	memcpy(longest + 320, "@example.com", 13);	/* 332 bytes */
+	tap_ok(!lda_safe_address(longest), "refused: 332 bytes");
+}
+
 int
 main(void)
 {
@@ -229,6 +269,7 @@ main(void)
 	char *err = NULL, *subject, *body;
 
 	g_mime_init();
+	test_safe_address();
 	for (int i = 0; langs[i] != NULL; i++) {
 		struct tmpl_var vars[] = {
 			{ "name", "Alice Smith" }, { "until", "2027-01-04" },
@@ -236,8 +277,10 @@ main(void)
 			{ "subject", "Contract" }, { NULL, NULL }
 		};
 
-		tap_ok(tmpl_load(tdir, "notice", langs[i], &t, &err) == 0 &&
-		    strcmp(tmpl_language(t), want[i]) == 0,
+		int loaded = tmpl_load(tdir, "notice", langs[i], &t, &err);
+
+		/* loaded first: C does not order the evaluation of arguments */
+		tap_ok(loaded == 0 && strcmp(tmpl_language(t), want[i]) == 0,
 		    "template for %s is %s", langs[i], t ? tmpl_language(t) : err);
 		if (t == NULL) {
 			g_free(err);
