@@ -151,8 +151,8 @@ fuzz_check_header(const char *text, int has_irt, int has_refs)
  * lda_notice() would use, a dot-atom, '@', and a dot-atom.
  * Others are not plain addr-specs to GMime: an 8-bit one is written raw
  * (SMTPUTF8-style) and read back through GMime's charset fallback, a
- * domain literal comes back in its own form, and GMime writes an "xn--"
- * domain as its Unicode form. Cosmetic: the envelope is right.
+ * domain literal comes back in its own form, and an "xn--" domain is
+ * written as it is but read back decoded to Unicode.
  */
 static int
 fuzz_comparable(const char *a)

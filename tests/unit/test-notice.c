@@ -381,6 +381,18 @@ main(void)
 		tap_ok(text && strstr(text, "Content-Transfer-Encoding: quoted-printable"), "quoted-printable body");
 		tap_ok(text && strstr(text, "charset=utf-8"), "UTF-8");
 		g_free(text);
+
+		/* An IDN address travels in the header as ASCII (xn--), in
+		 * whichever form the directory gave it. */
+		in.from_address = "alice@m\xc3\xbcller.example";
+		in.to_address = "bob@xn--mller-kva.example";
+		text = NULL;
+		notice_build(&in, &text, &err);
+		tap_ok(text && strstr(text, "<alice@xn--mller-kva.example>\n") &&
+		    strstr(text, "To: bob@xn--mller-kva.example\n") &&
+		    strstr(text, "\xc3\xbc") == NULL,
+		    "IDN From and To written as xn--, no 8-bit byte");
+		g_free(text);
 	}
 	test_fuzz_findings();
 	g_free(tdir);
