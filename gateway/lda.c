@@ -246,6 +246,21 @@ lda_decide_with(struct lda_run *run, struct lda_rcpt *r, int recent, int rate)
 	decide(&in, &r->decision);
 }
 
+/*
+ * lda_state_open - open the state store; a notice record is kept for
+ * the longest period any notice may be held back: the configured one,
+ * or the longest a Sieve vacation may ask for
+ */
+static int
+lda_state_open(struct lda_run *run, int readonly, char **error_r)
+{
+	time_t keep = MAX((time_t)run->conf->notice_period_days * 86400,
+	    (time_t)run->conf->sieve_max_period);
+
+	return state_open(run->conf->state_path, run->conf->state_map_size,
+	    keep, readonly, &run->state, error_r);
+}
+
 /* lda_sender_domain - the envelope sender's domain, lowercased */
 static char *
 lda_sender_domain(const char *sender)
@@ -293,8 +308,7 @@ lda_decide(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 	if (run->state == NULL && (run->opt->explain ?
 	    access(run->conf->state_path, F_OK) != 0 : 0))
 		return 0;	/* explain: no state yet, nothing recorded */
-	if (run->state == NULL && state_open(run->conf->state_path,
-	    run->conf->state_map_size, run->opt->explain, &run->state,
+	if (run->state == NULL && lda_state_open(run, run->opt->explain,
 	    error_r) != 0)
 		return -1;
 	recent = state_notice_recent(run->state, r->address, run->sender,
@@ -515,8 +529,7 @@ lda_state(struct lda_run *run, char **error_r)
 {
 	if (run->state != NULL)
 		return 0;
-	return state_open(run->conf->state_path, run->conf->state_map_size, 0,
-	    &run->state, error_r);
+	return lda_state_open(run, 0, error_r);
 }
 
 /* lda_done_before - whether a previous, failed run did ACTION already */

@@ -2,8 +2,16 @@
  * NAME
  *	state - retry progress in LMDB
  * SUMMARY
- *	Keys are "p\0DIGEST\0RCPT\0ACTION"; values are the time recorded
- *	as a decimal string. A put commits (and so syncs) at once.
+ *	Keys are "p\0DIGEST\0RCPT\0ACTION" (retry progress) and
+ *	"d\0RCPT\0SENDER\0IDENTITY" (the last notice), valued with the time
+ *	recorded as a decimal string; "rr", "rd" and "rg" with the hour
+ *	last in the key count notices per hour. A put commits (and so
+ *	syncs) at once.
+ *
+ *	Every write also sweeps a few records onward from where the last
+ *	sweep stopped (kept under STATE_SWEEP_KEY) and deletes those no
+ *	reader would use any more, so the file stays at the size of a
+ *	week's mail and never fills its map by age alone.
  */
 
 #include "config.h"
@@ -21,7 +29,12 @@ struct state {
 	MDB_env *env;
 	MDB_dbi dbi;
 	int readonly;
+	time_t notice_keep;		/* "d" records older go; 0: kept */
 };
+
+#define STATE_HOUR 3600
+#define STATE_SWEEP_KEY "~sweep"	/* sorts after every record */
+#define STATE_SWEEP_STEP 64		/* records looked at per write */
 
 static const char *const state_action_names[] = {
 	[STATE_DELIVERED] = "delivered",
@@ -54,8 +67,8 @@ state_err(char **error_r, const char *what, int rc)
 
 /* state_open - open (creating) the LMDB file at PATH */
 int
-state_open(const char *path, size_t map_size, int readonly,
-	   struct state **state_r, char **error_r)
+state_open(const char *path, size_t map_size, time_t notice_keep,
+	   int readonly, struct state **state_r, char **error_r)
 {
 	struct state *st = g_new0(struct state, 1);
 	MDB_txn *txn;
@@ -63,6 +76,7 @@ state_open(const char *path, size_t map_size, int readonly,
 
 	*state_r = NULL;
 	st->readonly = readonly;
+	st->notice_keep = notice_keep;
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		g_free(st);
 		return state_err(error_r, "create", rc);
@@ -105,6 +119,24 @@ state_close(struct state **state)
 	*state = NULL;
 }
 
+/* state_entries - how many records the file holds */
+int
+state_entries(struct state *st, size_t *count_r, char **error_r)
+{
+	MDB_txn *txn;
+	MDB_stat ms;
+	int rc;
+
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
+		return state_err(error_r, "read", rc);
+	rc = mdb_stat(txn, st->dbi, &ms);
+	mdb_txn_abort(txn);
+	if (rc != 0)
+		return state_err(error_r, "stat", rc);
+	*count_r = ms.ms_entries;
+	return 0;
+}
+
 /* state_progress_get - 1 if ACTION is recorded for (DIGEST, RCPT), else 0 */
 int
 state_progress_get(struct state *st, const char *digest, const char *rcpt,
@@ -138,6 +170,94 @@ state_progress_get(struct state *st, const char *digest, const char *rcpt,
 	return found;
 }
 
+/* state_number - the decimal number in V (bounded copy) */
+static long long
+state_number(const void *data, size_t size)
+{
+	char buf[32];
+	size_t n = MIN(size, sizeof(buf) - 1);
+
+	memcpy(buf, data, n);
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
+/* state_stale - whether the record K, V is of no use at NOW */
+static int
+state_stale(const struct state *st, const MDB_val *k, const MDB_val *v,
+	    time_t now)
+{
+	const char *key = k->mv_data, *end = key + k->mv_size, *last = end;
+
+	if (k->mv_size < 2)
+		return 0;
+	if (key[0] == 'p' && key[1] == '\0')
+		return now - (time_t)state_number(v->mv_data, v->mv_size) >=
+		    STATE_PROGRESS_TTL;
+	if (key[0] == 'd' && key[1] == '\0')
+		return st->notice_keep > 0 && now -
+		    (time_t)state_number(v->mv_data, v->mv_size) >=
+		    st->notice_keep;
+	if (key[0] == 'r') {		/* the hour is the last part */
+		while (last > key && last[-1] != '\0')
+			last--;
+		return state_number(last, (size_t)(end - last)) <
+		    (long long)(now / STATE_HOUR);
+	}
+	return 0;
+}
+
+/*
+ * state_sweep - inside TXN, look at STATE_SWEEP_STEP records after the
+ * one the last sweep stopped at, delete the stale ones, and remember
+ * where this sweep stopped (the start again once it reaches the end).
+ * Bounded work; a failure only leaves records for a later sweep.
+ */
+static void
+state_sweep(struct state *st, MDB_txn *txn, time_t now)
+{
+	MDB_val mark = { sizeof(STATE_SWEEP_KEY) - 1, STATE_SWEEP_KEY };
+	MDB_val k, v, at;
+	MDB_cursor *cur;
+	char resume[512];
+	size_t resume_len = 0;
+	int rc, step = STATE_SWEEP_STEP;
+
+	if (mdb_get(txn, st->dbi, &mark, &v) == 0 && v.mv_size > 0 &&
+	    v.mv_size <= sizeof(resume)) {
+		memcpy(resume, v.mv_data, v.mv_size);
+		resume_len = v.mv_size;
+	}
+	if (mdb_cursor_open(txn, st->dbi, &cur) != 0)
+		return;
+	if (resume_len > 0) {
+		k.mv_data = resume;
+		k.mv_size = resume_len;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+	}
+	while (rc == 0 && step-- > 0 && !(k.mv_size == mark.mv_size &&
+	    memcmp(k.mv_data, mark.mv_data, mark.mv_size) == 0)) {
+		if (state_stale(st, &k, &v, now))
+			(void)mdb_cursor_del(cur, 0);
+		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	}
+	/* Stopped on a record not yet looked at; at the end: "". */
+	if (rc == 0 && k.mv_size <= sizeof(resume) &&
+	    !(k.mv_size == mark.mv_size &&
+	    memcmp(k.mv_data, mark.mv_data, mark.mv_size) == 0)) {
+		memcpy(resume, k.mv_data, k.mv_size);
+		at.mv_data = resume;
+		at.mv_size = k.mv_size;
+	} else {
+		at.mv_data = "";
+		at.mv_size = 0;
+	}
+	mdb_cursor_close(cur);
+	(void)mdb_put(txn, st->dbi, &mark, &at, 0);
+}
+
 /* state_progress_put - record ACTION for (DIGEST, RCPT), durably */
 int
 state_progress_put(struct state *st, const char *digest, const char *rcpt,
@@ -165,6 +285,7 @@ state_progress_put(struct state *st, const char *digest, const char *rcpt,
 		return state_err(error_r, "put", rc);
 	}
 	g_free(key);
+	state_sweep(st, txn, now);
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return state_err(error_r, "commit", rc);
 	return 0;
@@ -196,8 +317,6 @@ state_progress_clear(struct state *st, const char *digest, const char *rcpt,
 		return state_err(error_r, "commit", rc);
 	return 0;
 }
-
-#define STATE_HOUR 3600
 
 /* state_get_number - the decimal value under KEY, 0 if absent */
 static int
@@ -296,39 +415,6 @@ state_rate_exceeded(struct state *st, const char *rcpt,
 	return 0;
 }
 
-/* state_purge - drop rate counters of past hours (bounded work) */
-static void
-state_purge(struct state *st, MDB_txn *txn, time_t now)
-{
-	MDB_cursor *cur;
-	MDB_val k, v;
-	long long this_hour = (long long)(now / STATE_HOUR);
-	int rc, budget = 1000;
-
-	if (mdb_cursor_open(txn, st->dbi, &cur) != 0)
-		return;
-	k.mv_data = "r";
-	k.mv_size = 1;
-	rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	while (rc == 0 && budget-- > 0 && k.mv_size > 1 &&
-	    ((const char *)k.mv_data)[0] == 'r') {
-		const char *end = (const char *)k.mv_data + k.mv_size;
-		const char *nul = end;
-		char buf[24];
-		size_t n;
-
-		while (nul > (const char *)k.mv_data && nul[-1] != '\0')
-			nul--;
-		n = MIN((size_t)(end - nul), sizeof(buf) - 1);
-		memcpy(buf, nul, n);
-		buf[n] = '\0';
-		if (strtoll(buf, NULL, 10) < this_hour)
-			(void)mdb_cursor_del(cur, 0);
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	mdb_cursor_close(cur);
-}
-
 /* state_incr - add one to the counter under KEY inside TXN */
 static int
 state_incr(struct state *st, MDB_txn *txn, const char *key, size_t klen)
@@ -396,8 +482,7 @@ state_notice_record(struct state *st, const char *rcpt, const char *sender,
 		mdb_txn_abort(txn);
 		return state_err(error_r, "notice record", rc);
 	}
-	if (g_random_int_range(0, 64) == 0)
-		state_purge(st, txn, now);
+	state_sweep(st, txn, now);
 	if ((rc = mdb_txn_commit(txn)) != 0)
 		return state_err(error_r, "commit", rc);
 	return 0;

@@ -9,7 +9,9 @@
  *	recorded before the next one starts, so a delivery retried after
  *	exit 75 skips what already happened (no second mailbox copy, no
  *	second forward). Records older than STATE_PROGRESS_TTL are
- *	ignored: the MTA gives up on a message long before that.
+ *	ignored: the MTA gives up on a message long before that, and
+ *	each write deletes a few of them (see state.c), with notice and
+ *	rate records past their use, so the file does not grow forever.
  *	One LMDB file (MDB_NOSUBDIR); crash-safe; many readers, one writer.
  * DIAGNOSTICS
  *	-1 with *error_r on any LMDB failure; the caller exits 75.
@@ -30,9 +32,16 @@ enum state_action {
 
 struct state;
 
-/* state_open - open (creating) the LMDB file at PATH */
-int state_open(const char *path, size_t map_size, int readonly,
-	       struct state **state_r, char **error_r);
+/*
+ * state_open - open (creating) the LMDB file at PATH. A notice record
+ * older than NOTICE_KEEP seconds (the longest period a notice may be
+ * held back for) is deleted by the sweep; 0 keeps them all.
+ */
+int state_open(const char *path, size_t map_size, time_t notice_keep,
+	       int readonly, struct state **state_r, char **error_r);
+
+/* state_entries - how many records the file holds (for tests, tools) */
+int state_entries(struct state *st, size_t *count_r, char **error_r);
 
 /* state_close - close; sets *state to NULL */
 void state_close(struct state **state);
