@@ -42,6 +42,7 @@
 #include "trust.h"
 
 #define LDA_MAX_ADDRESS 320
+#define LDA_SIEVE_TIMEOUT 20		/* seconds for a user's script */
 
 /* Per-recipient work, kept until the actions run. */
 struct lda_rcpt {
@@ -945,7 +946,8 @@ lda_script(struct lda_run *run, struct lda_rcpt *r)
 	msg.size = run->spool.size - run->body_offset;
 	msg.sender = run->sender;
 	msg.recipient = r->address;
-	script_run(text, &msg, c->sieve_max_actions, o);
+	script_run_isolated(text, &msg, c->sieve_max_actions,
+	    LDA_SIEVE_TIMEOUT, o);
 	r->scripted = 1;
 	g_free(text);
 	if (o->error != NULL) {

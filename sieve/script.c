@@ -105,7 +105,10 @@ script_strv_add(char ***list, const char *s, int fold)
 	(*list)[n + 1] = NULL;
 }
 
-/* script_error - keep the first error, prefixed */
+/*
+ * script_error - keep the first error, prefixed, on one line: libsieve
+ * quotes the script in its messages, line breaks and all
+ */
 static void
 script_error(struct script_ctx *c, const char *what, int line,
 	     const char *msg)
@@ -118,6 +121,9 @@ script_error(struct script_ctx *c, const char *what, int line,
 	else
 		c->out->error = g_strdup_printf("%s error: %s", what,
 		    msg != NULL ? msg : "(no message)");
+	for (char *p = c->out->error; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = ' ';
 }
 
 /* script_action - count an action; past the cap it is an error */
@@ -392,6 +398,152 @@ script_err_header(sieve2_context_t *s, void *user)
 	return SIEVE2_OK;
 }
 
+/*
+ * Envelope parts. libsieve 2.2.6 answers an envelope test by the first
+ * letter of the part: 'f' reads "from", 't' reads "to", and any other
+ * part ("auth", "", ...) leaves the address it then parses
+ * uninitialised, a stack value or freed memory: a crash, or worse.
+ * So a script with such a part is refused before libsieve sees it, as
+ * RFC 5228 lets an implementation refuse a part it does not support;
+ * a refused script keeps the message.
+ *
+ * script_token() is a lexer for just that much of RFC 5228 section 8.1:
+ * white space, both comment forms, quoted strings (with their first
+ * byte), "text:" strings, tags, and every other character a token of
+ * its own.
+ */
+enum script_tok { ST_END, ST_WORD, ST_TAG, ST_STRING, ST_TEXT, ST_OTHER };
+
+struct script_lex {
+	const char *p;
+	char first;		/* ST_STRING: its first character, or 0 */
+	const char *word;	/* ST_WORD, ST_TAG: the name and its length */
+	size_t len;
+};
+
+static enum script_tok
+script_token(struct script_lex *lx)
+{
+	const char *p = lx->p;
+
+	for (;;) {
+		while (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n')
+			p++;
+		if (*p == '#') {
+			while (*p != '\0' && *p != '\n')
+				p++;
+		} else if (p[0] == '/' && p[1] == '*') {
+			const char *end = strstr(p + 2, "*/");
+
+			p = end != NULL ? end + 2 : p + strlen(p);
+		} else {
+			break;
+		}
+	}
+	if (*p == '\0') {
+		lx->p = p;
+		return ST_END;
+	}
+	if (*p == '"') {
+		p++;
+		/* raw: libsieve switches on the byte as written, "\\from"
+		 * included */
+		lx->first = *p == '"' ? '\0' : *p;
+		while (*p != '\0' && *p != '"')
+			p += *p == '\\' && p[1] != '\0' ? 2 : 1;
+		lx->p = *p == '"' ? p + 1 : p;
+		return ST_STRING;
+	}
+	if (g_ascii_strncasecmp(p, "text:", 5) == 0) {
+		/* to the line holding a lone ".", dot-stuffed lines and all */
+		p += 5;
+		while (*p != '\0') {
+			const char *nl = strchr(p, '\n');
+
+			if (nl == NULL) {
+				p += strlen(p);
+				break;
+			}
+			p = nl + 1;
+			if (p[0] == '.' && (p[1] == '\n' ||
+			    (p[1] == '\r' && p[2] == '\n'))) {
+				p += p[1] == '\n' ? 2 : 3;
+				break;
+			}
+		}
+		lx->p = p;
+		return ST_TEXT;
+	}
+	if (*p == ':' || g_ascii_isalpha(*p) || *p == '_') {
+		enum script_tok t = *p == ':' ? ST_TAG : ST_WORD;
+
+		lx->word = p += *p == ':';
+		while (g_ascii_isalnum(*p) || *p == '_')
+			p++;
+		lx->len = (size_t)(p - lx->word);
+		lx->p = p;
+		return t;
+	}
+	lx->p = p + 1;
+	lx->first = *p;
+	return ST_OTHER;
+}
+
+/* script_word_is - whether the WORD or TAG just read is NAME */
+static int
+script_word_is(const struct script_lex *lx, const char *name)
+{
+	return lx->len == strlen(name) &&
+	    g_ascii_strncasecmp(lx->word, name, lx->len) == 0;
+}
+
+/* script_part_ok - whether libsieve reads envelope part starting C */
+static int
+script_part_ok(char c)
+{
+	return c == 'f' || c == 'F' || c == 't' || c == 'T';
+}
+
+/*
+ * script_envelope_ok - 0 if TEXT has an envelope test whose part
+ * libsieve cannot answer, with *why_r; 1 otherwise (a test it cannot
+ * parse is left to libsieve to report)
+ */
+static int
+script_envelope_ok(const char *text, char **why_r)
+{
+	struct script_lex lx = { text, 0, NULL, 0 };
+	enum script_tok t;
+
+	while ((t = script_token(&lx)) != ST_END) {
+		if (t != ST_WORD || !script_word_is(&lx, "envelope"))
+			continue;
+		/* [COMPARATOR] [ADDRESS-PART] [MATCH-TYPE]: tags, and the
+		 * string after :comparator */
+		while ((t = script_token(&lx)) == ST_TAG)
+			if (script_word_is(&lx, "comparator") &&
+			    script_token(&lx) == ST_END)
+				return 1;
+		if (t == ST_STRING && script_part_ok(lx.first))
+			continue;
+		if (t == ST_OTHER && lx.first == '[') {
+			while ((t = script_token(&lx)) == ST_STRING &&
+			    script_part_ok(lx.first))
+				if ((t = script_token(&lx)) != ST_OTHER ||
+				    lx.first != ',')
+					break;
+			if (t == ST_OTHER && lx.first == ']')
+				continue;
+		}
+		if (t == ST_END)
+			return 1;
+		*why_r = g_strdup("an envelope part other than \"from\" or "
+		    "\"to\" is not supported");
+		return 0;
+	}
+	return 1;
+}
+
 /* script_run - run TEXT on MSG; see script.h */
 void
 script_run(const char *text, const struct script_message *msg,
@@ -417,6 +569,7 @@ script_run(const char *text, const struct script_message *msg,
 	};
 	struct script_ctx c;
 	sieve2_context_t *s = NULL;
+	char *why = NULL;
 	int rc;
 
 	memset(out, 0, sizeof(*out));
@@ -432,7 +585,13 @@ script_run(const char *text, const struct script_message *msg,
 	/* A fresh context per run: libsieve's lexer keeps state across
 	 * parses. validate then execute, as libsieve wants; an error
 	 * callback is the failure signal, whatever the return codes. */
-	rc = sieve2_alloc(&s);
+	if (!script_envelope_ok(text, &why)) {
+		script_error(&c, "script", 0, why);
+		g_free(why);
+		rc = SIEVE2_ERROR_UNSUPPORTED;
+	} else {
+		rc = sieve2_alloc(&s);
+	}
 	if (rc == SIEVE2_OK)
 		rc = sieve2_callbacks(s, callbacks);
 	if (rc == SIEVE2_OK)

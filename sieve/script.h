@@ -57,6 +57,24 @@ int script_load(const char *path, size_t max, char **text_r,
 void script_run(const char *text, const struct script_message *msg,
 		unsigned int max_actions, struct script_outcome *out);
 
+/*
+ * script_run_isolated - script_run() in a child process, for TIMEOUT
+ * seconds at most: libsieve's memory errors stay in the child, and a
+ * child that crashes, hangs or answers garbage is a failed script
+ * (error set, keep set). deputy-lda runs every script this way.
+ */
+void script_run_isolated(const char *text, const struct script_message *msg,
+			 unsigned int max_actions, unsigned int timeout,
+			 struct script_outcome *out);
+
+/* script_isolate_runner - what the child runs (tests only; NULL:
+ * script_run) */
+typedef void (*script_runner)(const char *text,
+			      const struct script_message *msg,
+			      unsigned int max_actions,
+			      struct script_outcome *out);
+void script_isolate_runner(script_runner run);
+
 /* script_outcome_clear - release OUT */
 void script_outcome_clear(struct script_outcome *out);
 
