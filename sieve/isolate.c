@@ -221,6 +221,7 @@ isolate_child(int fd, const char *text, const struct script_message *msg,
 		_exit(127);
 	isolate_runner(text, msg, max_actions, &out);
 	v = g_variant_ref_sink(isolate_encode(&out));
+	script_outcome_clear(&out);
 	p = g_variant_get_data(v);
 	left = g_variant_get_size(v);
 	while (left > 0) {
@@ -229,11 +230,13 @@ isolate_child(int fd, const char *text, const struct script_message *msg,
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
-			_exit(127);
+			break;
 		p += n;
 		left -= (size_t)n;
 	}
-	_exit(0);
+	/* Everything freed: memcheck follows the child to its exit. */
+	g_variant_unref(v);
+	_exit(left == 0 ? 0 : 127);
 }
 
 /* isolate_fail - OUT is a failed script, for WHY */
@@ -251,7 +254,7 @@ script_run_isolated(const char *text, const struct script_message *msg,
 		    unsigned int max_actions, unsigned int timeout,
 		    struct script_outcome *out)
 {
-	GByteArray *reply = g_byte_array_new();
+	GByteArray *reply;
 	gint64 deadline = g_get_monotonic_time() +
 	    (gint64)timeout * G_USEC_PER_SEC;
 	int p[2], status = 0, timed_out = 0, too_long = 0;
@@ -262,7 +265,6 @@ script_run_isolated(const char *text, const struct script_message *msg,
 	if (pipe2(p, O_CLOEXEC) != 0) {
 		isolate_fail(out, g_strdup_printf("Sieve: pipe: %s",
 		    g_strerror(errno)));
-		g_byte_array_free(reply, TRUE);
 		return;
 	}
 	if ((pid = fork()) < 0) {
@@ -270,7 +272,6 @@ script_run_isolated(const char *text, const struct script_message *msg,
 		    g_strerror(errno)));
 		close(p[0]);
 		close(p[1]);
-		g_byte_array_free(reply, TRUE);
 		return;
 	}
 	if (pid == 0) {
@@ -278,6 +279,7 @@ script_run_isolated(const char *text, const struct script_message *msg,
 		isolate_child(p[1], text, msg, max_actions);
 	}
 	close(p[1]);
+	reply = g_byte_array_new();	/* the parent's alone */
 	for (;;) {
 		struct pollfd pfd = { p[0], POLLIN, 0 };
 		gint64 left = deadline - g_get_monotonic_time();
