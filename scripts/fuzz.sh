@@ -12,8 +12,8 @@
 # examples (LDIF and configuration) and templates/ (notice templates),
 # then runs each target for SECONDS (default 20;
 # --long 600 for a long run; --cpu 3600 stops each target after an hour
-# of its own CPU time, whatever else the machine runs, and gives it up to
-# four times that in wall-clock time). Inputs kept in tests/fuzz/regress/TARGET/
+# of its own CPU time and its children's, whatever else the machine
+# runs, and gives it up to four times that in wall-clock time). Inputs kept in tests/fuzz/regress/TARGET/
 # (crashes found earlier) are replayed first.
 #
 # Prints one line per target:
@@ -274,14 +274,17 @@ export LSAN_OPTIONS="${LSAN_OPTIONS:-suppressions=$here/tests/lsan.supp:print_su
 export UBSAN_OPTIONS="${UBSAN_OPTIONS:-halt_on_error=1:print_stacktrace=1}"
 export TMPDIR="$build/tmp"
 
-# cpu_watch PID SECONDS FILE - SIGINT PID once it has used SECONDS of
-# CPU time; write the CPU seconds used into FILE as it goes
+# cpu_watch PID SECONDS FILE - SIGINT PID once it and its children
+# (fuzz-sieve runs each input in one) have used SECONDS of CPU time;
+# write the CPU seconds used into FILE as it goes
 cpu_watch() {
 	hz=$(getconf CLK_TCK)
 	while kill -0 "$1" 2>/dev/null; do
-		# fields 14 and 15 of /proc/PID/stat: user and system ticks
-		# (the command name in field 2 holds no space here)
-		ticks=$(awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null) ||
+		# fields 14 to 17 of /proc/PID/stat: user and system ticks,
+		# its own and its reaped children's (the command name in
+		# field 2 holds no space here)
+		ticks=$(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$1/stat" \
+		    2>/dev/null) ||
 		    break
 		[ -n "$ticks" ] || break
 		echo $((ticks / hz)) >"$3"
