@@ -308,10 +308,23 @@ script_run_isolated(const char *text, const struct script_message *msg,
 		g_byte_array_append(reply, buf, (guint)n);
 	}
 	close(p[0]);
-	if (timed_out || too_long)
+	/* The end of the reply is not the end of the child: wait for it
+	 * until the deadline too. */
+	while (!timed_out && !too_long) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid || (w < 0 && errno != EINTR))
+			break;
+		if (g_get_monotonic_time() >= deadline)
+			timed_out = 1;
+		else
+			g_usleep(1000);
+	}
+	if (timed_out || too_long) {
 		(void)kill(pid, SIGKILL);
-	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-		;
+		while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+			;
+	}
 	if (timed_out)
 		isolate_fail(out, g_strdup_printf("the Sieve interpreter "
 		    "took more than %u s", timeout));

@@ -400,6 +400,16 @@ hang_runner(const char *t, const struct script_message *m, unsigned int n,
 }
 
 static void
+silent_hang_runner(const char *t, const struct script_message *m,
+		   unsigned int n, struct script_outcome *o)
+{
+	(void)t; (void)m; (void)n; (void)o;
+	close_range(3, ~0U, 0);		/* the reply pipe too: EOF, then */
+	for (;;)
+		pause();
+}
+
+static void
 exit_runner(const char *t, const struct script_message *m, unsigned int n,
 	    struct script_outcome *o)
 {
@@ -474,6 +484,13 @@ test_isolated(const char *srcdir)
 	tap_ok(b.error != NULL && strstr(b.error, "more than 1 s") != NULL &&
 	    b.keep, "a hanging interpreter: killed, failed, kept (%s)",
 	    b.error);
+	script_outcome_clear(&b);
+
+	script_isolate_runner(silent_hang_runner);
+	run_isolated("keep;", 1, &b);
+	tap_ok(b.error != NULL && strstr(b.error, "more than 1 s") != NULL &&
+	    b.keep, "an interpreter that closes its pipe and hangs: killed, "
+	    "failed, kept (%s)", b.error);
 	script_outcome_clear(&b);
 
 	script_isolate_runner(exit_runner);
