@@ -310,15 +310,17 @@ script_run_isolated(const char *text, const struct script_message *msg,
 	close(p[0]);
 	/* The end of the reply is not the end of the child: wait for it
 	 * until the deadline too. */
-	while (!timed_out && !too_long) {
+	for (gulong nap = 20; !timed_out && !too_long; ) {
 		pid_t w = waitpid(pid, &status, WNOHANG);
 
 		if (w == pid || (w < 0 && errno != EINTR))
 			break;
-		if (g_get_monotonic_time() >= deadline)
+		if (g_get_monotonic_time() >= deadline) {
 			timed_out = 1;
-		else
-			g_usleep(1000);
+		} else {
+			g_usleep(nap);	/* 20 us, doubling to 10 ms */
+			nap = MIN(nap * 2, 10000);
+		}
 	}
 	if (timed_out || too_long) {
 		(void)kill(pid, SIGKILL);
