@@ -119,6 +119,18 @@ state_close(struct state **state)
 	*state = NULL;
 }
 
+/* state_number - the decimal number in V (bounded copy) */
+static long long
+state_number(const void *data, size_t size)
+{
+	char buf[32];
+	size_t n = MIN(size, sizeof(buf) - 1);
+
+	memcpy(buf, data, n);
+	buf[n] = '\0';
+	return strtoll(buf, NULL, 10);
+}
+
 /* state_entries - how many records the file holds */
 int
 state_entries(struct state *st, size_t *count_r, char **error_r)
@@ -155,31 +167,14 @@ state_progress_get(struct state *st, const char *digest, const char *rcpt,
 	k.mv_data = key;
 	k.mv_size = klen;
 	rc = mdb_get(txn, st->dbi, &k, &v);
-	if (rc == 0) {
-		char buf[32];
-		size_t n = MIN(v.mv_size, sizeof(buf) - 1);
-
-		memcpy(buf, v.mv_data, n);
-		buf[n] = '\0';
-		found = now - (time_t)strtoll(buf, NULL, 10) < STATE_PROGRESS_TTL;
-	}
+	if (rc == 0)
+		found = now - (time_t)state_number(v.mv_data, v.mv_size) <
+		    STATE_PROGRESS_TTL;
 	mdb_txn_abort(txn);
 	g_free(key);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return state_err(error_r, "get", rc);
 	return found;
-}
-
-/* state_number - the decimal number in V (bounded copy) */
-static long long
-state_number(const void *data, size_t size)
-{
-	char buf[32];
-	size_t n = MIN(size, sizeof(buf) - 1);
-
-	memcpy(buf, data, n);
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
 }
 
 /* state_stale - whether the record K, V is of no use at NOW */
@@ -331,14 +326,8 @@ state_get_number(struct state *st, const char *key, size_t klen,
 	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
 		return state_err(error_r, "read", rc);
 	rc = mdb_get(txn, st->dbi, &k, &v);
-	if (rc == 0) {
-		char buf[32];
-		size_t n = MIN(v.mv_size, sizeof(buf) - 1);
-
-		memcpy(buf, v.mv_data, n);
-		buf[n] = '\0';
-		*value_r = strtoll(buf, NULL, 10);
-	}
+	if (rc == 0)
+		*value_r = state_number(v.mv_data, v.mv_size);
 	mdb_txn_abort(txn);
 	if (rc != 0 && rc != MDB_NOTFOUND)
 		return state_err(error_r, "get", rc);
@@ -425,11 +414,7 @@ state_incr(struct state *st, MDB_txn *txn, const char *key, size_t klen)
 	int rc = mdb_get(txn, st->dbi, &k, &v);
 
 	if (rc == 0) {
-		size_t len = MIN(v.mv_size, sizeof(buf) - 1);
-
-		memcpy(buf, v.mv_data, len);
-		buf[len] = '\0';
-		n = strtoll(buf, NULL, 10);
+		n = state_number(v.mv_data, v.mv_size);
 	} else if (rc != MDB_NOTFOUND) {
 		return rc;
 	}
