@@ -4,7 +4,7 @@
  * SUMMARY
  *	Whether someone is away is always absence_check()'s answer and who
  *	gets the copies is always delegate_resolve()'s, the functions
- *	deputy-lda uses; explain runs lda_run() itself with explain set.
+ *	deputy-lda uses; explain runs the engine itself, deciding only.
  *	What this file adds is presentation (text or --json) and, for
  *	check, the lint rules:
  *	- bad-ical: a deputyAbsence value that does not parse;
@@ -39,7 +39,10 @@
 #include "ctl.h"
 #include "delegate.h"
 #include "facts.h"
-#include "lda.h"
+#include "engine.h"
+#include "fail.h"
+#include "record.h"
+#include "spool.h"
 
 #define CTL_MESSAGE_MAX		(64 * 1024 * 1024)
 #define CTL_CHAIN_LOOKUPS	256
@@ -948,79 +951,26 @@ ctl_message_sender(const GString *msg)
 	return out;
 }
 
-/* ctl_explain_json - the text record of lda_explain() as JSON */
-static void
-ctl_explain_json(const char *text, FILE *out)
-{
-	struct ctl_json j;
-	char  **lines, **l;
-	int	in_gate = 0;
-
-	ctl_json_init(&j);
-	ctl_json_begin(&j, NULL, 0);
-	lines = g_strsplit(text, "\n", -1);
-	for (l = lines; *l != NULL; l++) {
-		char   *line = *l, *colon;
-
-		if (*line == '\0')
-			continue;
-		if (g_str_has_prefix(line, "    ") && in_gate) {
-			char  **f = g_strsplit_set(g_strstrip(line), " ", 2);
-
-			ctl_json_begin(&j, NULL, 0);
-			ctl_json_str(&j, "rule", f[0]);
-			if (f[1] != NULL) {
-				char   *rest = g_strstrip(f[1]);
-				char  **g = g_strsplit(rest, "  ", 2);
-
-				ctl_json_str(&j, "verdict", g[0]);
-				if (g[1] != NULL)
-					ctl_json_str(&j, "detail",
-					    g_strstrip(g[1]));
-				g_strfreev(g);
-			}
-			ctl_json_end(&j, 0);
-			g_strfreev(f);
-			continue;
-		}
-		if (in_gate) {
-			ctl_json_end(&j, 1);
-			in_gate = 0;
-		}
-		colon = strchr(line, ':');
-		if (colon == NULL)
-			continue;
-		*colon = '\0';
-		g_strstrip(line);
-		if (strcmp(line, "gate") == 0) {
-			ctl_json_begin(&j, "gate", 1);
-			in_gate = 1;
-			continue;
-		}
-		ctl_json_str(&j, line, g_strstrip(colon + 1));
-	}
-	if (in_gate)
-		ctl_json_end(&j, 1);
-	g_strfreev(lines);
-	ctl_json_end(&j, 0);
-	ctl_json_print(&j, out);
-}
-
 /* ctl_cmd_explain - what deputy-lda would do with the message on stdin */
 int
 ctl_cmd_explain(struct ctl *c)
 {
 	const struct ctl_args *a = c->args;
-	struct lda_options opt;
+	struct engine_request req;
+	struct engine_result res;
+	struct engine *engine = NULL;
+	struct spool spool;
 	struct dir_entry *e = NULL;
 	const char *rcpts[2] = { NULL, NULL };
-	const char *dsn = NULL;
+	enum fail_class class = FAIL_NONE;
+	const char *why = NULL;
 	GString *msg;
-	char   *sender = NULL, *error = NULL, *record = NULL;
-	size_t	record_len = 0;
-	FILE   *rec = NULL;
-	int	fd = -1, rc;
+	char   *sender = NULL, *error = NULL;
+	int	rc;
 
+	memset(&res, 0, sizeof(res));
+	spool.fd = -1;
+	spool.sum = NULL;
 	facts_init();
 	if (ctl_user_arg(c, NULL, a->pos[0], &e, &rc) != 1)
 		return rc;
@@ -1049,52 +999,51 @@ ctl_cmd_explain(struct ctl *c)
 		rc = ctl_usage2("--client", a->client, "not an IP address");
 		goto out;
 	}
-	fd = memfd_create("deputyctl-explain", MFD_CLOEXEC);
-	if (fd < 0 || write(fd, msg->str, msg->len) != (ssize_t)msg->len
-	    || lseek(fd, 0, SEEK_SET) != 0) {
-		rc = ctl_usage("stdin", "cannot keep the message: %s",
-		    g_strerror(errno));
+	if (spool_open(NULL, &spool, &error) != 0 ||
+	    spool_write(&spool, msg->str, msg->len, &error) != 0 ||
+	    spool_finish(&spool, &error) != 0) {
+		rc = ctl_usage("stdin", "cannot keep the message: %s", error);
+		goto out;
+	}
+	if (engine_open(a->config, ENGINE_EXPLAIN, &engine, &class,
+	    &error) != 0) {
+		rc = fail_info(class)->ctl_exit == CTL_USAGE ?
+		    ctl_usage(a->config != NULL ? a->config :
+		    conf_default_path(), "%s", error) :
+		    ctl_unreachable(e->mail, error);
 		goto out;
 	}
 	rcpts[0] = e->mail;
-	memset(&opt, 0, sizeof(opt));
-	opt.config_path = a->config;
-	opt.sender = sender;
-	opt.client = a->client;
-	opt.recipients = rcpts;
-	opt.explain = 1;
-	opt.input_fd = fd;
-	opt.now = c->now;
-	if (a->json) {
-		rec = open_memstream(&record, &record_len);
-		fprintf(rec, "sender: %s\n", *sender != '\0' ? sender : "<>");
-		opt.explain_out = rec;
-	} else {
-		opt.explain_out = c->out;
-	}
-	if (!a->json)
-		fprintf(c->out, "sender: %s\n", *sender != '\0' ? sender
-		    : "<>");
-	if (lda_run(&opt, &dsn, &error) != 0) {
-		if (dsn != NULL && strcmp(dsn, "4.3.5") == 0)
-			rc = ctl_usage(a->config != NULL ? a->config
-			    : conf_default_path(), "%s", error);
-		else
-			rc = ctl_unreachable(e->mail, error);
+	memset(&req, 0, sizeof(req));
+	req.sender = sender;
+	req.client = a->client;
+	req.recipients = rcpts;
+	req.explain = 1;
+	req.now = c->now;
+	if (engine_run(engine, &spool, &req, &res, &class, &error) != 0 ||
+	    (class = engine_result_fail(&res, &why)) != FAIL_NONE) {
+		const char *text = error != NULL ? error : why;
+
+		rc = fail_info(class)->ctl_exit == CTL_USAGE ?
+		    ctl_usage(e->mail, "%s", text) :
+		    ctl_unreachable(e->mail, text);
 		goto out;
 	}
-	if (rec != NULL) {
-		fclose(rec);
-		rec = NULL;
-		ctl_explain_json(record, c->out);
+	if (a->json) {
+		char *json = record_json(&res.message, &res.records[0], 1);
+
+		fprintf(c->out, "%s\n", json);
+		g_free(json);
+	} else {
+		fprintf(c->out, "sender: %s\n", *sender != '\0' ? sender
+		    : "<>");
+		record_explain(&res.message, &res.records[0], c->out);
 	}
 	rc = CTL_OK;
 out:
-	if (rec != NULL)
-		fclose(rec);
-	free(record);
-	if (fd >= 0)
-		close(fd);
+	engine_result_clear(&res);
+	engine_close(&engine);
+	spool_close(&spool);
 	g_free(sender);
 	g_free(error);
 	g_string_free(msg, TRUE);

@@ -77,6 +77,8 @@ static cfg_opt_t delivery_opts[] = {
 	CFG_INT("deadline", 300, CFGF_NONE),
 	CFG_INT("max_received", 25, CFGF_NONE),
 	CFG_STR("loop_header", "X-Deputy-Loop", CFGF_NONE),
+	CFG_STR("recipient_delimiter", "+", CFGF_NONE),
+	CFG_BOOL("detail_mailbox", cfg_false, CFGF_NONE),
 	CFG_END()
 };
 
@@ -460,6 +462,31 @@ bad:
 	return -1;
 }
 
+/*
+ * conf_check_delimiter - validator: "" or at most 8 characters that may
+ * start a subaddress detail, none of them a letter, digit, '@', '.',
+ * white space or control character
+ */
+static int
+conf_check_delimiter(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL)
+		return 0;
+	if (strlen(v) > 8)
+		goto bad;
+	for (const char *p = v; *p != '\0'; p++)
+		if (*p <= 32 || *p >= 127 || g_ascii_isalnum(*p) ||
+		    *p == '@' || *p == '.')
+			goto bad;
+	return 0;
+bad:
+	cfg_error(cfg, "%s = \"%s\": up to 8 delimiter characters such as "
+	    "\"+\" or \"+-\"", opt->name, v);
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	cfg_validate_callback_t fn;
@@ -481,6 +508,7 @@ static const struct {
 	{ "delivery|deadline", conf_check_deadline },
 	{ "delivery|max_received", conf_check_received },
 	{ "delivery|loop_header", conf_check_header },
+	{ "delivery|recipient_delimiter", conf_check_delimiter },
 	{ "submission|sendmail", conf_check_path },
 	{ "submission|timeout", conf_check_timeout },
 	{ "submission|srs_key_file", conf_check_path_or_empty },
@@ -581,6 +609,9 @@ conf_copy(cfg_t *cfg)
 	c->deadline = (unsigned int)cfg_getint(s, "deadline");
 	c->max_received = (unsigned int)cfg_getint(s, "max_received");
 	c->loop_header = g_strdup(cfg_getstr(s, "loop_header"));
+	c->recipient_delimiter = g_strdup(cfg_getstr(s,
+	    "recipient_delimiter"));
+	c->detail_mailbox = cfg_getbool(s, "detail_mailbox") ? 1 : 0;
 
 	s = cfg_getsec(cfg, "submission");
 	c->sendmail = g_strdup(cfg_getstr(s, "sendmail"));
@@ -800,6 +831,7 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->sieve_script);
 	g_free(c->spool_dir);
 	g_free(c->loop_header);
+	g_free(c->recipient_delimiter);
 	g_free(c->sendmail);
 	g_free(c->hostname);
 	g_free(c->srs_domain);

@@ -53,6 +53,8 @@ struct deputy_conf {
 	unsigned int deadline;		/* seconds for the whole run */
 	unsigned int max_received;	/* hops before "loop" */
 	char *loop_header;
+	char *recipient_delimiter;	/* characters starting a detail */
+	int detail_mailbox;		/* a detail goes into its folder */
 
 	/* submission */
 	char *sendmail;

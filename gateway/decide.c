@@ -4,8 +4,12 @@
  * SUMMARY
  *	Evaluates the notice gate rule by rule (all of them, so that
  *	--explain can show every verdict; the first failure is the
- *	reason) and the forwarding rules. Pure: no I/O, no clock, no
- *	globals.
+ *	reason), the forwarding rules, the user's redirects, where the
+ *	mailbox copy goes (INBOX, the script's folders, nowhere, the
+ *	caller), and which forwards keep the envelope sender and which get
+ *	an SRS0 one. This is the only place where deputy decides: the
+ *	engine gathers the inputs and carries out the record. Pure: no
+ *	I/O, no clock, no globals.
  */
 
 #include "config.h"
@@ -15,6 +19,8 @@
 #include <glib.h>
 
 #include "decide.h"
+#include "envelope.h"
+#include "maildir.h"
 
 static const char *const decide_names[DR_COUNT] = {
 	[DR_NONE] = "none",
@@ -44,6 +50,7 @@ static const char *const decide_names[DR_COUNT] = {
 	[DR_AUTO_REPLY] = "auto-reply",
 	[DR_BULK] = "bulk",
 	[DR_NO_DELEGATE] = "no-delegate",
+	[DR_STATE_UNAVAILABLE] = "state-unavailable",
 };
 
 /* Local parts that never get a notice (DESIGN.md, rule system-sender). */
@@ -99,12 +106,10 @@ decide_is_system_sender(const char *address, const char *const *extra)
 	return hit;
 }
 
-/* decide_is_own - whether ADDRESS is the recipient or one of its addresses */
+/* decide_is_own_exact - whether ADDRESS is one of the recipient's */
 static int
-decide_is_own(const struct decide_input *in, const char *address)
+decide_is_own_exact(const struct decide_input *in, const char *address)
 {
-	if (address == NULL || *address == '\0')
-		return 0;
 	if (in->recipient != NULL &&
 	    g_ascii_strcasecmp(address, in->recipient) == 0)
 		return 1;
@@ -115,20 +120,33 @@ decide_is_own(const struct decide_input *in, const char *address)
 	return in->entry != NULL && dir_entry_has_address(in->entry, address);
 }
 
-/* decide_domain - part after the last @, or "" */
-static const char *
-decide_domain(const char *address)
+/*
+ * decide_is_own - whether ADDRESS is the recipient or one of its
+ * addresses, with or without a subaddress detail ("alice+x@" is alice)
+ */
+static int
+decide_is_own(const struct decide_input *in, const char *address)
 {
-	const char *at = address != NULL ? strrchr(address, '@') : NULL;
+	char *base;
+	int own;
 
-	return at != NULL ? at + 1 : "";
+	if (address == NULL || *address == '\0')
+		return 0;
+	if (decide_is_own_exact(in, address))
+		return 1;
+	if (in->delimiters == NULL || *in->delimiters == '\0')
+		return 0;
+	base = envelope_base(address, in->delimiters);
+	own = strcmp(base, address) != 0 && decide_is_own_exact(in, base);
+	g_free(base);
+	return own;
 }
 
-/* decide_is_internal - whether the sender's domain is one of ours */
-static int
-decide_is_internal(const struct decide_input *in)
+/* decide_is_internal_address - whether ADDRESS is in one of our domains */
+int
+decide_is_internal_address(const struct decide_input *in, const char *address)
 {
-	const char *d = decide_domain(in->sender);
+	const char *d = envelope_domain(address);
 
 	if (in->internal_domains != NULL && in->internal_domains[0] != NULL) {
 		for (const char *const *p = in->internal_domains; *p; p++)
@@ -137,7 +155,14 @@ decide_is_internal(const struct decide_input *in)
 		return 0;
 	}
 	return *d != '\0' &&
-	    g_ascii_strcasecmp(d, decide_domain(in->recipient)) == 0;
+	    g_ascii_strcasecmp(d, envelope_domain(in->recipient)) == 0;
+}
+
+/* decide_is_internal - whether the sender's domain is one of ours */
+static int
+decide_is_internal(const struct decide_input *in)
+{
+	return decide_is_internal_address(in, in->sender);
 }
 
 /* decide_rule - record one notice rule verdict */
@@ -220,12 +245,13 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	    "the recipient is not in To, Cc, Resent-To or Resent-Cc");
 
 	/* 4. trust */
-	decide_rule(d, DR_UNAUTHENTICATED, !f->authenticated,
-	    f->auth_detail != NULL ? f->auth_detail :
+	decide_rule(d, DR_UNAUTHENTICATED, !in->authenticated,
+	    in->auth_detail != NULL ? in->auth_detail :
 	    "the envelope sender is not authenticated");
-	decide_rule(d, DR_SPAM_UNKNOWN, !f->spam_known, "no trusted spam score");
-	decide_rule(d, DR_SPAM_SCORE, f->spam_known &&
-	    f->spam_score > in->notice_threshold,
+	decide_rule(d, DR_SPAM_UNKNOWN, !in->spam_known,
+	    "no trusted spam score");
+	decide_rule(d, DR_SPAM_SCORE, in->spam_known &&
+	    in->spam_score > in->notice_threshold,
 	    "the spam score is above the notice threshold");
 
 	/* 5. policy */
@@ -233,9 +259,9 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	    "the user wants no notices");
 	decide_rule(d, DR_EXTERNAL, policy == DIR_NOTICE_INTERNAL &&
 	    !decide_is_internal(in), "notices go to internal senders only");
-	decide_rule(d, DR_DUPLICATE, in->notice_recent,
-	    "a notice went to this sender within the period");
-	decide_rule(d, DR_RATE, in->rate_exceeded, "a notice rate cap is reached");
+	/* the state step (decide_state) fills these two in */
+	decide_rule(d, DR_DUPLICATE, 0, NULL);
+	decide_rule(d, DR_RATE, 0, NULL);
 
 	/* Preconditions outrank the rules as the reason. */
 	if (!f->parsed) {
@@ -312,7 +338,7 @@ decide_forward_block(const struct decide_input *in, const char **detail_r)
 		*detail_r = f->challenge_marker;
 		return DR_CHALLENGE;
 	}
-	if (f->spam_known && f->spam_score >= in->forward_threshold) {
+	if (in->spam_known && in->spam_score >= in->forward_threshold) {
 		*detail_r = "the spam score is above the forwarding threshold";
 		return DR_SPAM_SCORE;
 	}
@@ -413,6 +439,139 @@ decide_redirect(const struct decide_input *in, struct decision *d)
 		d->redirect_reason = DR_NONE;
 }
 
+/* decide_strv_has - whether LIST holds S (any case) */
+static int
+decide_strv_has(const struct dir_strings *list, const char *s)
+{
+	for (size_t i = 0; i < list->count; i++)
+		if (g_ascii_strcasecmp(list->values[i], s) == 0)
+			return 1;
+	return 0;
+}
+
+/* decide_target - add PATH once */
+static void
+decide_target(struct decision *d, const char *path)
+{
+	if (!decide_strv_has(&d->targets, path))
+		decide_strv_add(&d->targets, path);
+}
+
+/* decide_inbox - INBOX, or the detail's folder when so configured */
+static void
+decide_inbox(const struct decide_input *in, struct decision *d)
+{
+	char *path = NULL, *err = NULL;
+
+	if (in->detail_mailbox && in->detail != NULL && *in->detail != '\0') {
+		if (maildir_folder(in->mailbox, in->detail, &path, &err) == 0) {
+			decide_target(d, path);
+			g_free(path);
+			return;
+		}
+		{
+			char *note = g_strdup_printf("detail folder \"%s\": "
+			    "%s; INBOX instead", in->detail, err);
+
+			decide_strv_add(&d->notes, note);
+			g_free(note);
+			g_free(err);
+		}
+	}
+	decide_target(d, in->mailbox);
+}
+
+/*
+ * decide_mailbox - the Maildir copies: INBOX unless a script says
+ * otherwise. Whatever the script says, a message that would end up
+ * nowhere because its redirect was stopped is kept.
+ */
+static void
+decide_mailbox(const struct decide_input *in, struct decision *d)
+{
+	const struct script_outcome *o = in->script;
+	int reject_keeps;
+
+	if (in->srs_original != NULL) {
+		d->mailbox = DM_RETURN;
+		return;
+	}
+	if (in->copy_seen) {
+		d->mailbox = DM_DUPLICATE;
+		return;
+	}
+	if (in->mailbox == NULL) {
+		d->mailbox = DM_CALLER;
+		return;
+	}
+	reject_keeps = o != NULL && o->reject != NULL && !in->reject_discards;
+	if (o == NULL || o->keep || reject_keeps)
+		decide_inbox(in, d);
+	for (size_t i = 0; o != NULL && o->folders != NULL &&
+	    o->folders[i] != NULL; i++) {
+		char *path = NULL, *err = NULL;
+
+		if (maildir_folder(in->mailbox, o->folders[i], &path,
+		    &err) != 0) {
+			char *f = facts_sanitize(o->folders[i], 200);
+			char *note = g_strdup_printf("Sieve fileinto \"%s\": %s; "
+			    "kept in INBOX instead", f, err);
+
+			decide_strv_add(&d->notes, note);
+			g_free(note);
+			g_free(f);
+			g_free(err);
+			path = g_strdup(in->mailbox);
+		}
+		decide_target(d, path);
+		g_free(path);
+	}
+	if (d->targets.count == 0 && o != NULL && !o->discard &&
+	    o->reject == NULL && d->redirect_reason != DR_NONE) {
+		char *note = g_strdup_printf("the script's redirect was not "
+		    "made (%s): kept in INBOX",
+		    decide_reason_name(d->redirect_reason));
+
+		decide_strv_add(&d->notes, note);
+		g_free(note);
+		decide_target(d, in->mailbox);
+	}
+	d->mailbox = d->targets.count > 0 ? DM_DELIVER : DM_NONE;
+}
+
+/*
+ * decide_split - delegates and the script's redirects travel together,
+ * once each: internal addresses keep the envelope sender, outside ones
+ * get an SRS0 sender when SRS is configured.
+ */
+static void
+decide_split(const struct decide_input *in, struct decision *d)
+{
+	const struct dir_strings *lists[2] = {
+		d->forward_reason == DR_NONE ? &d->forward_to : NULL,
+		d->redirect_reason == DR_NONE ? &d->redirect_to : NULL
+	};
+
+	if (d->mailbox == DM_DUPLICATE || d->mailbox == DM_RETURN)
+		return;
+	for (int l = 0; l < 2; l++)
+		for (size_t i = 0; lists[l] != NULL && i < lists[l]->count;
+		    i++) {
+			const char *a = lists[l]->values[i];
+
+			if (decide_strv_has(&d->fwd_internal, a) ||
+			    decide_strv_has(&d->fwd_external, a))
+				continue;
+			if (in->srs_enabled &&
+			    !decide_is_internal_address(in, a))
+				decide_strv_add(&d->fwd_external, a);
+			else
+				decide_strv_add(&d->fwd_internal, a);
+		}
+	d->fwd_external_srs = d->fwd_external.count > 0 &&
+	    in->sender != NULL && *in->sender != '\0';
+}
+
 /* decide - fill OUT from IN; release OUT with decision_clear() */
 void
 decide(const struct decide_input *in, struct decision *out)
@@ -423,6 +582,68 @@ decide(const struct decide_input *in, struct decision *out)
 	decide_notice(in, out);
 	decide_forward(in, out);
 	decide_redirect(in, out);
+	if (in->copy_seen) {
+		/* Delivered with an earlier copy of this very forward. */
+		out->forward_reason = DR_LOOP;
+		out->forward_detail = "a copy of this forward was delivered "
+		    "already";
+		out->redirect_reason = DR_LOOP;
+		if (out->notice_reason == DR_NONE) {
+			out->notice_reason = DR_DUPLICATE;
+			out->notice_detail = "a copy of this forward was "
+			    "delivered already";
+		}
+	}
+	decide_mailbox(in, out);
+	decide_split(in, out);
+}
+
+/* decide_state - apply the state store's VERDICT to a due notice */
+void
+decide_state(struct decision *d, enum decide_state_verdict verdict,
+	     const char *detail)
+{
+	enum decide_reason rule = verdict == DS_DUPLICATE ? DR_DUPLICATE :
+	    verdict == DS_RATE ? DR_RATE : DR_NONE;
+
+	if (verdict == DS_CLAIMED)
+		return;
+	for (unsigned int i = 0; i < d->rule_count; i++)
+		if (d->rules[i].rule == rule) {
+			d->rules[i].failed = 1;
+			d->rules[i].detail = detail;
+		}
+	if (d->notice_reason != DR_NONE)
+		return;
+	if (verdict == DS_UNAVAILABLE) {
+		d->notice_reason = DR_STATE_UNAVAILABLE;
+		d->notice_detail = detail != NULL ? detail :
+		    "the state store is unavailable";
+		return;
+	}
+	d->notice_reason = rule;
+	d->notice_detail = detail != NULL ? detail : verdict == DS_DUPLICATE ?
+	    "a notice went to this sender within the period" :
+	    "a notice rate cap is reached";
+}
+
+/* decide_wants_delegates - whether resolving delegates can matter */
+int
+decide_wants_delegates(const struct decide_input *in)
+{
+	struct decision d;
+	const char *detail;
+	int want;
+
+	if (!in->away || in->copy_seen || in->srs_original != NULL)
+		return 0;
+	if (decide_forward_block(in, &detail) == DR_NONE)
+		return 1;
+	memset(&d, 0, sizeof(d));
+	decide_notice(in, &d);
+	want = d.notice_reason == DR_NONE;
+	decision_clear(&d);
+	return want;
 }
 
 /* decision_clear - release what decide() allocated in D */
@@ -432,5 +653,9 @@ decision_clear(struct decision *d)
 	g_strfreev(d->forward_to.values);
 	g_strfreev(d->forward_skipped.values);
 	g_strfreev(d->redirect_to.values);
+	g_strfreev(d->targets.values);
+	g_strfreev(d->notes.values);
+	g_strfreev(d->fwd_internal.values);
+	g_strfreev(d->fwd_external.values);
 	memset(d, 0, sizeof(*d));
 }

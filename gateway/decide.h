@@ -19,6 +19,7 @@
 #include <time.h>
 #include "directory.h"
 #include "facts.h"
+#include "script.h"
 
 /* Stable reason codes. Order within the gate is the order of the rules. */
 enum decide_reason {
@@ -60,6 +61,9 @@ enum decide_reason {
 	DR_BULK,		/* list or bulk mail, forward_bulk off */
 	DR_NO_DELEGATE,		/* nobody to forward to */
 
+	/* after the gate: the state store could not be asked (fail closed) */
+	DR_STATE_UNAVAILABLE,
+
 	DR_COUNT
 };
 
@@ -72,11 +76,23 @@ struct decide_rule {
 	const char *detail;	/* why, when failed (borrowed) */
 };
 
+/* Where the mailbox copy goes. */
+enum decide_mailbox {
+	DM_DELIVER = 0,		/* into the targets (Maildir folders) */
+	DM_NONE,		/* the user's script wants no copy */
+	DM_CALLER,		/* the caller stores it (Sieve plugin) */
+	DM_DUPLICATE,		/* a copy of our forward it already has */
+	DM_RETURN,		/* an SRS bounce: pass it back, store nothing */
+};
+
 /* Everything decide() reads; all borrowed from the caller. */
 struct decide_input {
 	const struct facts *facts;
 	const char *sender;		/* envelope sender, "" for <> */
-	const char *recipient;		/* envelope recipient, lowercased */
+	const char *recipient;		/* the user: envelope recipient
+					 * without detail, lowercased */
+	const char *detail;		/* subaddress detail, or NULL */
+	const char *delimiters;		/* recipient_delimiter, or NULL */
 	const struct dir_entry *entry;	/* NULL: not in the directory */
 	int away;
 	time_t away_until;		/* 0: open-ended or unknown */
@@ -86,9 +102,21 @@ struct decide_input {
 						 * e.g. Sieve :addresses */
 	time_t now;
 
-	/* state verdicts, looked up by the caller */
-	int notice_recent;		/* a notice went to this sender */
-	int rate_exceeded;
+	/* the mailbox copy */
+	const char *mailbox;		/* INBOX Maildir; NULL: the caller
+					 * stores the message */
+	int detail_mailbox;		/* a detail goes into its folder */
+	const struct script_outcome *script;	/* NULL: no script ran */
+	int reject_discards;		/* sieve.reject = discard */
+	const char *srs_original;	/* our SRS address, verified: the
+					 * bounce goes back to this sender */
+	int copy_seen;			/* state: it has this forward copy */
+
+	/* verdicts on the message (trust gate) */
+	int authenticated;
+	const char *auth_detail;
+	int spam_known;
+	double spam_score;
 
 	/* policy */
 	enum dir_notice default_notice;
@@ -98,6 +126,7 @@ struct decide_input {
 	double forward_threshold;
 	unsigned int max_received;
 	int forward_bulk;
+	int srs_enabled;			/* outside delegates get SRS0 */
 };
 
 struct decision {
@@ -119,10 +148,49 @@ struct decision {
 	const char *notice_detail;
 	struct decide_rule rules[DECIDE_NOTICE_RULES];
 	unsigned int rule_count;
+
+	/* the mailbox copy */
+	enum decide_mailbox mailbox;
+	struct dir_strings targets;		/* owned: Maildir paths */
+	struct dir_strings notes;		/* owned: why a target moved */
+
+	/* the forwards (delegates and redirects), split by destination */
+	struct dir_strings fwd_internal;	/* owned: keep the sender */
+	struct dir_strings fwd_external;	/* owned: outside delegates */
+	int fwd_external_srs;			/* they get an SRS0 sender */
 };
 
-/* decide - fill OUT from IN; release OUT with decision_clear() */
+/*
+ * decide - fill OUT from IN; release OUT with decision_clear(). The two
+ * rules that need the state store (duplicate, rate) pass here; when the
+ * notice is otherwise due, the caller asks the store and calls
+ * decide_state().
+ */
 void decide(const struct decide_input *in, struct decision *out);
+
+/* What the state store said about a notice that passed every other rule. */
+enum decide_state_verdict {
+	DS_CLAIMED = 0,		/* recorded: send it */
+	DS_DUPLICATE,		/* one went to this sender within the period */
+	DS_RATE,		/* a rate cap is reached */
+	DS_UNAVAILABLE,		/* the store failed: fail closed */
+};
+
+/* decide_state - apply the state store's VERDICT to a due notice */
+void decide_state(struct decision *d, enum decide_state_verdict verdict,
+		  const char *detail);
+
+/*
+ * decide_wants_delegates - whether resolving the delegates can change
+ * the decision: the recipient is away and nothing but a missing
+ * delegate would stop the forward, or the notice (which names them) is
+ * due. Most noise never costs a directory search beyond the user's own.
+ */
+int decide_wants_delegates(const struct decide_input *in);
+
+/* decide_is_internal_address - whether ADDRESS is in one of our domains */
+int decide_is_internal_address(const struct decide_input *in,
+			       const char *address);
 
 /* decision_clear - release what decide() allocated in D */
 void decision_clear(struct decision *d);

@@ -170,6 +170,27 @@ maildir_unique(const char *hostname, const char *key)
 	return name;
 }
 
+/*
+ * maildir_seen_in_cur - whether an IMAP server already moved our file
+ * NAME from new/ to cur/ (Dovecot adds ":2," and the flags; a retry
+ * comes minutes later, when the message is at most opened or read)
+ */
+static int
+maildir_seen_in_cur(const char *curdir, const char *name)
+{
+	static const char *const flags[] = { "", ":2,", ":2,S", NULL };
+
+	for (const char *const *f = flags; *f != NULL; f++) {
+		char *path = g_strdup_printf("%s/%s%s", curdir, name, *f);
+		int seen = access(path, F_OK) == 0;
+
+		g_free(path);
+		if (seen)
+			return 1;
+	}
+	return 0;
+}
+
 /* maildir_deliver - copy the message at FD into the Maildir DIR */
 int
 maildir_deliver(const char *dir, int fd, const char *hostname,
@@ -189,7 +210,8 @@ maildir_deliver(const char *dir, int fd, const char *hostname,
 		goto done;
 	if (key != NULL) {
 		(void)unlink(tmp);	/* a crashed attempt's leftover */
-		if (access(final, F_OK) == 0)
+		if (access(final, F_OK) == 0 ||
+		    maildir_seen_in_cur(curdir, name))
 			goto already;	/* an earlier attempt got this far */
 	}
 	out = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -72,20 +73,67 @@ spool_create(const char *dir, char **error_r)
 	return -1;
 }
 
+/* spool_open - an empty private file under DIR (NULL: in memory) */
+int
+spool_open(const char *dir, struct spool *spool_r, char **error_r)
+{
+	int fd;
+
+	memset(spool_r, 0, sizeof(*spool_r));
+	spool_r->fd = -1;
+	if (dir == NULL) {
+		fd = memfd_create("deputy-spool", MFD_CLOEXEC);
+		if (fd < 0) {
+			*error_r = g_strdup_printf("memfd_create: %s",
+			    g_strerror(errno));
+			return -1;
+		}
+	} else if ((fd = spool_create(dir, error_r)) < 0) {
+		return -1;
+	}
+	spool_r->fd = fd;
+	spool_r->sum = g_checksum_new(G_CHECKSUM_SHA256);
+	return 0;
+}
+
+/* spool_write - append LEN bytes of BUF */
+int
+spool_write(struct spool *spool, const void *buf, size_t len, char **error_r)
+{
+	if (io_write_all(spool->fd, buf, len) != 0) {
+		*error_r = g_strdup_printf("write spool: %s",
+		    g_strerror(errno));
+		return -1;
+	}
+	g_checksum_update(spool->sum, (const guchar *)buf, (gsize)len);
+	spool->size += (off_t)len;
+	return 0;
+}
+
+/* spool_finish - the digest, and the file rewound for reading */
+int
+spool_finish(struct spool *spool, char **error_r)
+{
+	if (lseek(spool->fd, 0, SEEK_SET) != 0) {
+		*error_r = g_strdup_printf("seek spool: %s", g_strerror(errno));
+		return -1;
+	}
+	g_strlcpy(spool->digest, g_checksum_get_string(spool->sum),
+	    sizeof(spool->digest));
+	g_checksum_free(spool->sum);
+	spool->sum = NULL;
+	return 0;
+}
+
 /* spool_stdin - read FD_IN to a new private file under DIR */
 int
 spool_stdin(int fd_in, const char *dir, struct spool *spool_r,
 	    char **error_r)
 {
-	GChecksum *sum;
 	char *buf;
-	int fd;
 
-	memset(spool_r, 0, sizeof(*spool_r));
-	spool_r->fd = -1;
-	if ((fd = spool_create(dir, error_r)) < 0)
+	if (spool_open(dir, spool_r, error_r) != 0)
 		return -1;
-	sum = g_checksum_new(G_CHECKSUM_SHA256);
 	buf = g_malloc(SPOOL_BUF);
 	for (;;) {
 		ssize_t n = read(fd_in, buf, SPOOL_BUF);
@@ -99,28 +147,18 @@ spool_stdin(int fd_in, const char *dir, struct spool *spool_r,
 		}
 		if (n == 0)
 			break;
-		if (io_write_all(fd, buf, (size_t)n) != 0) {
-			*error_r = g_strdup_printf("write spool: %s",
-			    g_strerror(errno));
+		if (spool_write(spool_r, buf, (size_t)n, error_r) != 0)
 			goto fail;
-		}
-		g_checksum_update(sum, (const guchar *)buf, (gsize)n);
-		spool_r->size += n;
 	}
-	if (lseek(fd, 0, SEEK_SET) != 0) {
-		*error_r = g_strdup_printf("seek spool: %s", g_strerror(errno));
-		goto fail;
-	}
-	g_strlcpy(spool_r->digest, g_checksum_get_string(sum),
-	    sizeof(spool_r->digest));
-	g_checksum_free(sum);
 	g_free(buf);
-	spool_r->fd = fd;
+	if (spool_finish(spool_r, error_r) != 0) {
+		spool_close(spool_r);
+		return -1;
+	}
 	return 0;
 fail:
-	g_checksum_free(sum);
 	g_free(buf);
-	close(fd);
+	spool_close(spool_r);
 	return -1;
 }
 
@@ -131,4 +169,7 @@ spool_close(struct spool *spool)
 	if (spool->fd >= 0)
 		close(spool->fd);
 	spool->fd = -1;
+	if (spool->sum != NULL)
+		g_checksum_free(spool->sum);
+	spool->sum = NULL;
 }

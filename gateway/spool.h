@@ -17,11 +17,24 @@
 
 #include <sys/types.h>
 
+#include <glib.h>
+
 struct spool {
 	int fd;			/* read/write, unlinked */
 	off_t size;
-	char digest[65];	/* SHA-256, hex */
+	char digest[65];	/* SHA-256, hex, after spool_finish() */
+	GChecksum *sum;		/* while writing */
 };
+
+/* spool_open - an empty private file under DIR (NULL: in memory) */
+int spool_open(const char *dir, struct spool *spool_r, char **error_r);
+
+/* spool_write - append LEN bytes of BUF */
+int spool_write(struct spool *spool, const void *buf, size_t len,
+		char **error_r);
+
+/* spool_finish - the digest, and the file rewound for reading */
+int spool_finish(struct spool *spool, char **error_r);
 
 /* spool_stdin - read FD_IN to a new private file under DIR */
 int spool_stdin(int fd_in, const char *dir, struct spool *spool_r,

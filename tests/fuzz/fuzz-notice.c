@@ -45,7 +45,7 @@
 #include <gmime/gmime.h>
 
 #include "facts.h"
-#include "lda.h"
+#include "envelope.h"
 #include "fuzz-common.h"
 #include "notice.h"
 #include "tmpl.h"
@@ -159,7 +159,7 @@ fuzz_comparable(const char *a)
 {
 	const char *at = strchr(a, '@');
 
-	if (!lda_safe_address(a) || strcasestr(a, "xn--") != NULL ||
+	if (!envelope_safe_address(a) || strcasestr(a, "xn--") != NULL ||
 	    a[0] == '.' || at[-1] == '.' || at[1] == '.' ||
 	    a[strlen(a) - 1] == '.' || strstr(a, "..") != NULL)
 		return 0;

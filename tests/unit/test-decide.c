@@ -115,9 +115,6 @@ run_row(const struct row *row)
 	f.from.count = 1;
 	f.recipients.values = to_alice;
 	f.recipients.count = 1;
-	f.authenticated = 1;
-	f.spam_known = 1;
-	f.spam_score = -1.0;
 	f.received_count = 3;
 
 	memset(&in, 0, sizeof(in));
@@ -133,6 +130,10 @@ run_row(const struct row *row)
 	in.notice_threshold = 1.0;
 	in.forward_threshold = 5.0;
 	in.max_received = 25;
+	in.authenticated = 1;
+	in.spam_known = 1;
+	in.spam_score = -1.0;
+	in.mailbox = "/var/mail/alice/Maildir";
 
 	switch (row->m) {
 	case M_NONE: break;
@@ -159,10 +160,10 @@ run_row(const struct row *row)
 	case M_CHALLENGE: f.challenge_marker = "X-Boxbe-Challenge header"; break;
 	case M_NOT_ADDRESSED: f.recipients.values = to_other; break;
 	case M_ADDRESSED_ALIAS: f.recipients.values = to_alias; break;
-	case M_UNAUTH: f.authenticated = 0; break;
-	case M_SPAM_UNKNOWN: f.spam_known = 0; break;
-	case M_SPAM_HIGH: f.spam_score = 3.0; break;
-	case M_SPAM_AT_THRESHOLD: f.spam_score = 1.0; break;
+	case M_UNAUTH: in.authenticated = 0; break;
+	case M_SPAM_UNKNOWN: in.spam_known = 0; break;
+	case M_SPAM_HIGH: in.spam_score = 3.0; break;
+	case M_SPAM_AT_THRESHOLD: in.spam_score = 1.0; break;
 	case M_POLICY_NONE: entry.notice = DIR_NOTICE_NONE; break;
 	case M_DEFAULT_NONE: in.default_notice = DIR_NOTICE_NONE; break;
 	case M_EXTERNAL: entry.notice = DIR_NOTICE_INTERNAL; break;
@@ -171,12 +172,12 @@ run_row(const struct row *row)
 		in.sender = "carol@example.org";
 		in.internal_domains = internal;
 		break;
-	case M_DUPLICATE: in.notice_recent = 1; break;
-	case M_RATE: in.rate_exceeded = 1; break;
+	case M_DUPLICATE: break;		/* decide_state below */
+	case M_RATE: break;
 	case M_LOOP: f.loop_markers.values = loop_us; f.loop_markers.count = 1; break;
 	case M_LOOP_OTHER: f.loop_markers.values = loop_other; f.loop_markers.count = 1; break;
 	case M_HOPS: f.received_count = 25; break;
-	case M_SPAM_FORWARD: f.spam_score = 7.5; break;
+	case M_SPAM_FORWARD: in.spam_score = 7.5; break;
 	case M_BULK_FORWARD_ON: f.list_header = "List-Id"; in.forward_bulk = 1; break;
 	case M_NO_DELEGATES: dl.count = 0; dl.values = NULL; break;
 	case M_DELIVERED_TO:
@@ -187,6 +188,12 @@ run_row(const struct row *row)
 	}
 
 	decide(&in, &d);
+	if (row->m == M_DUPLICATE)
+		decide_state(&d, DS_DUPLICATE, NULL);
+	else if (row->m == M_RATE)
+		decide_state(&d, DS_RATE, NULL);
+	else if (d.notice_reason == DR_NONE)
+		decide_state(&d, DS_CLAIMED, NULL);
 	tap_ok(d.notice_reason == row->notice, "%s: notice %s (want %s)",
 	    row->name, decide_reason_name(d.notice_reason),
 	    decide_reason_name(row->notice));

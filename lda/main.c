@@ -32,10 +32,12 @@
 
 #include <glib.h>
 
-#include "lda.h"
+#include "engine.h"
+#include "fail.h"
+#include "record.h"
+#include "spool.h"
 
 #define MAIN_MAX_ADDRESSES 64
-#include "submit.h"
 
 /* main_tempfail - say why on stderr and exit 75 */
 static void __attribute__((noreturn))
@@ -75,18 +77,55 @@ main_on_signal(int sig, siginfo_t *info, void *context)
 		m = "4.3.0 deputy-lda: terminated by SIGINT\n";
 		break;
 	}
-	submit_abort();
+	engine_abort();
 	if (write(2, m, strlen(m)) < 0) {
 		/* nothing more can be done */
 	}
 	_exit(EX_TEMPFAIL);
 }
 
-/* main_arm_deadline - the whole run must end within SECONDS */
-static void
-main_arm_deadline(unsigned int seconds)
+/* main_fail - exit 75 with the status code of CLASS and WHY */
+static void __attribute__((noreturn))
+main_fail(enum fail_class class, const char *why)
 {
-	alarm(seconds);
+	main_tempfail(fail_info(class)->dsn, why != NULL ? why :
+	    "temporary failure");
+}
+
+/*
+ * main_run - open the engine, spool the message, run it, print the
+ * records with --explain; only returns when every copy is done
+ */
+static void
+main_run(const char *config, struct engine_request *req)
+{
+	struct engine *e = NULL;
+	struct engine_result res;
+	struct spool spool;
+	enum fail_class class = FAIL_NONE;
+	const char *why = NULL;
+	char *error = NULL;
+
+	if (engine_open(config, req->explain ? ENGINE_EXPLAIN : 0, &e, &class,
+	    &error) != 0)
+		main_fail(class, error);
+	alarm(engine_conf(e)->deadline);
+	if (spool_stdin(0, engine_conf(e)->spool_dir, &spool, &error) != 0)
+		main_fail(FAIL_SPOOL, error);
+	if (engine_run(e, &spool, req, &res, &class, &error) != 0)
+		main_fail(class, error);
+	if (req->explain)
+		for (size_t i = 0; i < res.count; i++)
+			if (res.records[i].fail == FAIL_NONE)
+				record_explain(&res.message, &res.records[i],
+				    stdout);
+	if ((class = engine_result_fail(&res, &why)) != FAIL_NONE) {
+		fflush(stdout);
+		main_fail(class, why);
+	}
+	engine_result_clear(&res);
+	spool_close(&spool);
+	engine_close(&e);
 }
 
 /*
@@ -102,7 +141,7 @@ main_usage(const char *why)
 	(void)snprintf(msg, sizeof(msg), "%s; usage: deputy-lda [-c "
 	    "deputy.conf] -f SENDER [-a ORIGINAL_RCPT] [--client IP] "
 	    "[--explain] -- RECIPIENT...", why);
-	main_tempfail("4.3.5", msg);
+	main_fail(FAIL_USAGE, msg);
 }
 
 int
@@ -126,15 +165,14 @@ main(int argc, char **argv)
 		{ "version", no_argument, NULL, 'V' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct lda_options opt;
+	struct engine_request req;
+	const char *config = NULL;
 	struct vacation_request vac;
 	/* :addresses, bounded; static, so nothing to free on any exit */
 	static char *addresses[MAIN_MAX_ADDRESSES + 1];
 	size_t naddresses = 0;
 	int sieve_vacation = 0, vacation_opts = 0;
 	struct sigaction sa;
-	const char *dsn = "4.3.0";
-	char *error = NULL;
 	int ch, have_sender = 0, stdin_closed;
 
 	/*
@@ -148,7 +186,7 @@ main(int argc, char **argv)
 		    open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY) != fd)
 			_exit(EX_TEMPFAIL);
 	if (stdin_closed)
-		main_tempfail("4.3.0", "standard input is closed: no message");
+		main_fail(FAIL_INPUT, "standard input is closed: no message");
 
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_sigaction = main_on_signal;
@@ -165,20 +203,18 @@ main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 	alarm(600);	/* until the configured deadline is known */
 
-	memset(&opt, 0, sizeof(opt));
+	fail_oom_install("deputy-lda");
+	memset(&req, 0, sizeof(req));
 	memset(&vac, 0, sizeof(vac));
 	vac.seconds = -1;
-	opt.input_fd = 0;
-	opt.explain_out = stdout;
-	opt.arm_deadline = main_arm_deadline;
 	opterr = 0;
 	while ((ch = getopt_long(argc, argv, "+c:f:a:", longopts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': opt.config_path = optarg; break;
-		case 'f': opt.sender = optarg; have_sender = 1; break;
-		case 'a': opt.orig_recipient = optarg; break;
-		case 'C': opt.client = optarg; break;
-		case 'e': opt.explain = 1; break;
+		case 'c': config = optarg; break;
+		case 'f': req.sender = optarg; have_sender = 1; break;
+		case 'a': req.orig_recipient = optarg; break;
+		case 'C': req.client = optarg; break;
+		case 'e': req.explain = 1; break;
 		case 'S': sieve_vacation = 1; break;
 		case 'R': vac.reason = optarg; vacation_opts = 1; break;
 		case 's': vac.subject = optarg; vacation_opts = 1; break;
@@ -228,27 +264,24 @@ main(int argc, char **argv)
 		}
 	}
 	if (getuid() == 0 || geteuid() == 0)
-		main_tempfail("4.3.0", "refusing to run as root; run as the "
+		main_fail(FAIL_CONFIG, "refusing to run as root; run as the "
 		    "deputy user (Postfix pipe: user=deputy)");
 	if (!have_sender)
 		main_usage("-f SENDER is required");
 	if (optind >= argc)
 		main_usage("no recipient");
-	opt.recipients = (const char *const *)&argv[optind];
+	req.recipients = (const char *const *)&argv[optind];
 	if (vacation_opts && !sieve_vacation)
 		main_usage("the vacation options need --sieve-vacation");
 	if (sieve_vacation) {
 		if (argc - optind != 1)
 			main_usage("--sieve-vacation takes one recipient");
 		vac.addresses = addresses;
-		opt.vacation = &vac;
+		req.vacation = &vac;
 	}
 
-	if (lda_run(&opt, &dsn, &error) != 0) {
-		fflush(stdout);
-		main_tempfail(dsn, error != NULL ? error : "temporary failure");
-	}
+	main_run(config, &req);
 	if (fflush(stdout) != 0)
-		main_tempfail("4.3.0", "cannot write the explanation");
+		main_fail(FAIL_INTERNAL, "cannot write the explanation");
 	return 0;
 }

@@ -1,0 +1,106 @@
+#ifndef DEPUTY_ENGINE_PRIVATE_H
+#define DEPUTY_ENGINE_PRIVATE_H
+
+/*
+ * NAME
+ *	engine-private - what the engine's parts share
+ * SUMMARY
+ *	The engine is split the way Postfix's local(8) is: recipient.c is
+ *	the inner node (address, directory entry, absence, the user's
+ *	script, delegates); mailbox.c, forward.c and notify.c are the leaf
+ *	nodes that carry out a decision record; engine.c runs the path.
+ */
+
+#include <sys/types.h>
+
+#include "absence.h"
+#include "conf.h"
+#include "decide.h"
+#include "directory.h"
+#include "engine.h"
+#include "facts.h"
+#include "record.h"
+#include "script.h"
+#include "spool.h"
+#include "srs.h"
+#include "state.h"
+#include "vacation.h"
+
+struct engine {
+	struct deputy_conf *conf;
+	struct dir *dir;
+	unsigned int flags;
+	struct srs_key *srs_key;	/* loaded on first use */
+};
+
+/* Per-recipient work, beside its record, until the actions run. */
+struct engine_rcpt {
+	struct record *rec;
+	char *mailbox;			/* INBOX Maildir, or NULL */
+	struct dir_entry *entry;
+	struct absence_result absence;
+	int away;
+	struct dir_strings delegates;
+	struct script_outcome script;
+	struct dir_strings redirects;	/* the script's, safe ones */
+	char **own;			/* more own addresses (:addresses) */
+	const struct vacation_request *vac;	/* Sieve vacation, or NULL */
+	char *notice_key;		/* dedupe: template set or vacation id */
+	unsigned int notice_period;	/* seconds */
+	int copy_seen;
+};
+
+/* One run: one message, its recipients. */
+struct engine_run {
+	struct engine *e;
+	const struct deputy_conf *conf;
+	const struct engine_request *req;
+	const struct spool *spool;
+	struct facts *facts;
+	char *sender;			/* normal form, "" for <> */
+	char *auth_detail;
+	int authenticated;
+	int spam_done, spam_known;
+	double spam_score;
+	time_t now;
+	off_t body_offset;		/* past a leading mbox From_ line */
+	char *copy_id;			/* our Resent-Message-ID: a forward */
+	struct state *state;		/* opened on first use */
+	int state_failed;		/* said once per run */
+	struct engine_rcpt *rcpts;
+	size_t nrcpt;
+	struct engine_result *res;
+};
+
+/* recipient.c */
+int engine_rcpt_prepare(struct engine_run *run, struct engine_rcpt *r,
+			const char *given, enum fail_class *class_r,
+			char **error_r);
+int engine_rcpt_delegates(struct engine_run *run, struct engine_rcpt *r,
+			  char **error_r);
+void engine_rcpt_clear(struct engine_rcpt *r);
+int engine_srs_key(struct engine_run *run, char **error_r);
+int engine_srs_enabled(const struct deputy_conf *conf);
+
+/* engine.c: the state store, opened when first needed; NULL if it fails */
+struct state *engine_state(struct engine_run *run);
+
+/* mailbox.c */
+int engine_mailbox(struct engine_run *run, struct engine_rcpt *r,
+		   char **error_r);
+
+/* forward.c */
+char *engine_copy_id(const struct engine_run *run);
+int engine_copy_seen(struct engine_run *run, const char *rcpt);
+void engine_copy_record(struct engine_run *run, const char *rcpt);
+int engine_forward(struct engine_run *run, struct engine_rcpt *r,
+		   enum fail_class *class_r, char **error_r);
+int engine_return_bounce(struct engine_run *run, struct engine_rcpt *r,
+			 char **error_r);
+
+/* notify.c */
+void engine_notice_claim(struct engine_run *run, struct engine_rcpt *r,
+			 int dry_run);
+int engine_notice_send(struct engine_run *run, struct engine_rcpt *r);
+
+#endif

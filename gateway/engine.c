@@ -1,0 +1,447 @@
+/*
+ * NAME
+ *	engine - the path of one message, for every front end
+ * SUMMARY
+ *	parse (bounded) -> trust -> for each recipient: who it is, its
+ *	entry, absence and script -> the spam verdict, when somebody is
+ *	away -> decide() once per recipient -> act: mailbox copies, the
+ *	forwards, the notice (claimed in the state store first).
+ *
+ *	The state store is opened when first needed; if it cannot be used
+ *	(full, corrupt, foreign, unreadable, unreachable) the run goes on
+ *	without it: every copy is delivered, forwards go out, no notice is
+ *	sent, and one log line says why.
+ * DIAGNOSTICS
+ *	See engine.h.
+ */
+
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "engine-private.h"
+#include "envelope.h"
+#include "log.h"
+#include "spamc.h"
+#include "submit.h"
+#include "trust.h"
+
+/* engine_open - load CONFIG_PATH and the directory */
+int
+engine_open(const char *config_path, unsigned int flags,
+	    struct engine **engine_r, enum fail_class *class_r,
+	    char **error_r)
+{
+	struct engine *e = g_new0(struct engine, 1);
+	struct dir_settings dset;
+
+	*engine_r = NULL;
+	e->flags = flags;
+	facts_init();
+	if (conf_load(config_path, &e->conf, error_r) != 0) {
+		*class_r = FAIL_CONFIG;
+		g_free(e);
+		return -1;
+	}
+	log_close();
+	/* --explain changes nothing, not even the log file's owner. */
+	log_open(e->conf->log_ident, e->conf->log_facility,
+	    (flags & ENGINE_EXPLAIN) ? NULL : e->conf->log_file);
+	conf_dir_settings(e->conf, &dset);
+	if (dir_open(&dset, &e->dir, error_r) != 0) {
+		*class_r = FAIL_DIRECTORY;
+		engine_close(&e);
+		return -1;
+	}
+	*engine_r = e;
+	return 0;
+}
+
+/* engine_conf - the configuration in use */
+const struct deputy_conf *
+engine_conf(const struct engine *e)
+{
+	return e->conf;
+}
+
+/* engine_close - release everything */
+void
+engine_close(struct engine **ep)
+{
+	struct engine *e = *ep;
+
+	if (e == NULL)
+		return;
+	srs_key_free(&e->srs_key);
+	dir_close(&e->dir);
+	conf_free(&e->conf);
+	g_free(e);
+	*ep = NULL;
+}
+
+/* engine_abort - stop a running child; async-signal-safe */
+void
+engine_abort(void)
+{
+	submit_abort();
+}
+
+/*
+ * engine_state - the state store, opened when first needed. NULL when
+ * it cannot be used: said once per run, loudly; the caller goes on
+ * without it (no notice; deliveries and forwards as usual).
+ */
+struct state *
+engine_state(struct engine_run *run)
+{
+	const struct deputy_conf *c = run->conf;
+	time_t keep;
+	char *err = NULL;
+
+	if (run->state != NULL || run->state_failed)
+		return run->state;
+	/* --explain creates nothing: no file yet, nothing recorded yet */
+	if (run->req->explain && access(c->state_path, F_OK) != 0) {
+		run->state_failed = 1;
+		return NULL;
+	}
+	/* a notice record lives as long as any notice may be held back */
+	keep = MAX((time_t)c->notice_period_days * 86400,
+	    (time_t)c->sieve_max_period);
+	if (state_open(c->state_path, c->state_map_size, keep,
+	    run->req->explain, &run->state, &err) != 0) {
+		log_warn("state store unusable, delivering without it (no "
+		    "notices until it is fixed): %s", err);
+		g_free(err);
+		run->state_failed = 1;
+		run->state = NULL;
+	}
+	return run->state;
+}
+
+/* engine_body_offset - skip a leading mbox "From " line */
+static off_t
+engine_body_offset(int fd)
+{
+	char buf[2048];
+	ssize_t n = pread(fd, buf, sizeof(buf), 0);
+	char *nl;
+
+	if (n < 5 || memcmp(buf, "From ", 5) != 0)
+		return 0;
+	nl = memchr(buf, '\n', (size_t)n);
+	return nl ? (off_t)(nl - buf + 1) : 0;
+}
+
+/* engine_trust - whether the envelope sender is authenticated */
+static void
+engine_trust(struct engine_run *run)
+{
+	const struct deputy_conf *c = run->conf;
+	struct trust_settings tset = {
+		(const char *const *)c->trusted_authserv_ids,
+		c->boundary_received,
+		c->public_suffix_list
+	};
+
+	trust_authenticate(run->facts, run->sender, &tset);
+	run->authenticated = run->facts->authenticated;
+	run->auth_detail = g_strdup(run->facts->auth_detail);
+}
+
+/* engine_spam - the spam verdict, from trusted headers or the scanner */
+static void
+engine_spam(struct engine_run *run, const char *recipient)
+{
+	const struct deputy_conf *c = run->conf;
+	struct spamc_request req;
+	double score;
+	char *err = NULL;
+
+	if (run->spam_done)
+		return;
+	run->spam_done = 1;
+	if (trust_spam_score(run->facts, c->boundary_received, &score)) {
+		run->spam_known = 1;
+		run->spam_score = score;
+		return;
+	}
+	if (strcmp(c->spam_scanner, "none") == 0 || !run->facts->parsed)
+		return;
+	memset(&req, 0, sizeof(req));
+	req.kind = strcmp(c->spam_scanner, "rspamd") == 0 ? SPAMC_RSPAMD :
+	    SPAMC_SPAMD;
+	req.address = c->spam_address;
+	req.fd = run->spool->fd;
+	req.offset = run->body_offset;
+	req.size = run->spool->size - run->body_offset;
+	req.timeout = c->spam_timeout;
+	req.max_size = (off_t)c->spam_max_size_kb * 1024;
+	req.sender = run->sender;
+	req.recipient = recipient;
+	req.client = run->req->client;
+	if (spamc_score(&req, &score, &err) == 0) {
+		run->spam_known = 1;
+		run->spam_score = score;
+	} else {
+		log_warn("spam scanner: %s: no score, so no notice", err);
+		g_free(err);
+	}
+}
+
+/* engine_input - what decide() reads for R */
+static void
+engine_input(struct engine_run *run, struct engine_rcpt *r,
+	     struct decide_input *in)
+{
+	const struct deputy_conf *c = run->conf;
+
+	memset(in, 0, sizeof(*in));
+	in->facts = run->facts;
+	in->sender = run->sender;
+	in->recipient = r->rec->address;
+	in->detail = r->rec->detail;
+	in->delimiters = c->recipient_delimiter;
+	in->entry = r->entry;
+	in->away = r->away;
+	in->away_until = r->absence.end;
+	in->delegates = &r->delegates;
+	in->redirects = &r->redirects;
+	in->own_addresses = (const char *const *)r->own;
+	in->now = run->now;
+	in->mailbox = r->mailbox;
+	in->detail_mailbox = c->detail_mailbox;
+	in->script = r->rec->scripted ? &r->script : NULL;
+	in->reject_discards = c->sieve_reject_discards;
+	in->srs_original = r->rec->srs_original;
+	in->copy_seen = r->copy_seen;
+	in->authenticated = run->authenticated;
+	in->auth_detail = run->auth_detail;
+	in->spam_known = run->spam_known;
+	in->spam_score = run->spam_score;
+	in->default_notice = c->default_notice;
+	in->internal_domains = (const char *const *)c->internal_domains;
+	in->system_senders = (const char *const *)c->system_senders;
+	in->notice_threshold = c->notice_threshold;
+	in->forward_threshold = c->forward_threshold;
+	in->max_received = c->max_received;
+	in->forward_bulk = c->forward_bulk;
+	in->srs_enabled = engine_srs_enabled(c);
+}
+
+/* engine_decide - delegates when they matter, then decide() once */
+static int
+engine_decide(struct engine_run *run, struct engine_rcpt *r, char **error_r)
+{
+	struct decide_input in;
+
+	engine_input(run, r, &in);
+	if (decide_wants_delegates(&in)) {
+		if (engine_rcpt_delegates(run, r, error_r) != 0)
+			return -1;
+		engine_input(run, r, &in);
+	}
+	decide(&in, &r->rec->d);
+	for (size_t i = 0; i < r->rec->d.notes.count; i++)
+		if (!run->req->explain)
+			log_warn("to=<%s>: %s", r->rec->recipient,
+			    r->rec->d.notes.values[i]);
+	return 0;
+}
+
+/* engine_fail - mark R as to be retried */
+static void
+engine_fail(struct engine_rcpt *r, enum fail_class class, char *error)
+{
+	r->rec->fail = class;
+	r->rec->fail_error = error != NULL ? error :
+	    g_strdup("temporary failure");
+}
+
+/*
+ * engine_act - mailbox, forwards, notice, in that order. The notice is
+ * claimed in the state store only once the copies and forwards are
+ * done: a retry after a failure before it still gets its chance.
+ */
+static void
+engine_act(struct engine_run *run, struct engine_rcpt *r)
+{
+	struct record *rec = r->rec;
+	enum fail_class class = FAIL_NONE;
+	char *err = NULL;
+
+	switch (rec->d.mailbox) {
+	case DM_RETURN:
+		if (engine_return_bounce(run, r, &err) != 0)
+			engine_fail(r, FAIL_SUBMIT, err);
+		return;
+	case DM_DUPLICATE:
+		log_info("to=<%s>: a copy of forward <%s> it already has: not "
+		    "delivered again", rec->recipient, run->copy_id);
+		rec->mailbox = RECORD_MB_DUPLICATE;
+		return;
+	case DM_CALLER:
+		rec->mailbox = RECORD_MB_CALLER;
+		break;
+	case DM_NONE:
+	case DM_DELIVER:
+		if (engine_mailbox(run, r, &err) != 0) {
+			engine_fail(r, FAIL_MAILBOX, err);
+			return;
+		}
+		break;
+	}
+	if (engine_forward(run, r, &class, &err) != 0) {
+		engine_fail(r, class, err);
+		return;
+	}
+	engine_copy_record(run, rec->recipient);
+	engine_notice_claim(run, r, 0);
+	if (rec->d.notice_reason == DR_NONE)
+		(void)engine_notice_send(run, r);
+}
+
+/* engine_run_free - release what the run owns (the result stays) */
+static void
+engine_run_free(struct engine_run *run)
+{
+	for (size_t i = 0; i < run->nrcpt; i++)
+		engine_rcpt_clear(&run->rcpts[i]);
+	g_free(run->rcpts);
+	state_close(&run->state);
+}
+
+/* engine_run - decide and act on MSG for every recipient of REQ */
+int
+engine_run(struct engine *e, const struct spool *msg,
+	   const struct engine_request *req, struct engine_result *res,
+	   enum fail_class *class_r, char **error_r)
+{
+	struct engine_run *run = g_new0(struct engine_run, 1);
+	struct facts_settings fset;
+	size_t n = 0;
+	int any_away = 0;
+
+	memset(res, 0, sizeof(*res));
+	res->priv = run;
+	run->e = e;
+	run->conf = e->conf;
+	run->req = req;
+	run->spool = msg;
+	run->res = res;
+	run->now = req->now != 0 ? req->now : time(NULL);
+	run->sender = envelope_sender(req->sender);
+	run->body_offset = engine_body_offset(msg->fd);
+
+	memset(&fset, 0, sizeof(fset));
+	fset.loop_header = e->conf->loop_header;
+	fset.spam_headers = (const char *const *)e->conf->spam_headers;
+	if (facts_parse(msg->fd, &fset, &run->facts, error_r) != 0) {
+		*class_r = FAIL_INPUT;
+		return -1;
+	}
+	engine_trust(run);
+	run->copy_id = engine_copy_id(run);
+
+	while (req->recipients[n] != NULL)
+		n++;
+	run->nrcpt = n;
+	run->rcpts = g_new0(struct engine_rcpt, n);
+	res->records = g_new0(struct record, n);
+	res->count = n;
+	for (size_t i = 0; i < n; i++) {
+		struct engine_rcpt *r = &run->rcpts[i];
+		enum fail_class class = FAIL_NONE;
+		char *err = NULL;
+
+		r->rec = &res->records[i];
+		if (engine_rcpt_prepare(run, r, req->recipients[i], &class,
+		    &err) != 0) {
+			engine_fail(r, class, err);
+			continue;
+		}
+		r->copy_seen = engine_copy_seen(run, r->rec->recipient);
+		any_away |= r->away;
+	}
+	/* Only away recipients need a score (notice, forward). */
+	if (any_away)
+		engine_spam(run, run->rcpts[0].rec->recipient);
+	for (size_t i = 0; i < n; i++) {
+		struct engine_rcpt *r = &run->rcpts[i];
+		char *err = NULL;
+
+		if (r->rec->fail != FAIL_NONE)
+			continue;
+		if (engine_decide(run, r, &err) != 0) {
+			engine_fail(r, FAIL_DIRECTORY, err);
+			continue;
+		}
+		if (req->explain)
+			engine_notice_claim(run, r, 1);
+		else
+			engine_act(run, r);
+	}
+
+	res->message.sender = run->sender;
+	res->message.message_id = run->facts->message_id;
+	res->message.authenticated = run->authenticated;
+	res->message.auth_detail = run->auth_detail;
+	res->message.spam_known = run->spam_known;
+	res->message.spam_score = run->spam_score;
+	res->message.notice_threshold = e->conf->notice_threshold;
+	res->message.forward_threshold = e->conf->forward_threshold;
+	if (!req->explain)
+		for (size_t i = 0; i < n; i++) {
+			struct record *rec = &res->records[i];
+			char *line;
+
+			if (rec->fail != FAIL_NONE) {
+				log_warn("from=<%s> to=<%s>: deferred (%s): %s",
+				    run->sender, rec->recipient ?
+				    rec->recipient : "", fail_info(rec->fail)->dsn,
+				    rec->fail_error);
+				continue;
+			}
+			line = record_log_line(&res->message, rec);
+			log_info("%s", line);
+			g_free(line);
+		}
+	engine_run_free(run);
+	return 0;
+}
+
+/* engine_result_fail - the first failed record's class, or FAIL_NONE */
+enum fail_class
+engine_result_fail(const struct engine_result *res, const char **error_r)
+{
+	for (size_t i = 0; i < res->count; i++)
+		if (res->records[i].fail != FAIL_NONE) {
+			if (error_r != NULL)
+				*error_r = res->records[i].fail_error;
+			return res->records[i].fail;
+		}
+	return FAIL_NONE;
+}
+
+/* engine_result_clear - release RES */
+void
+engine_result_clear(struct engine_result *res)
+{
+	struct engine_run *run = res->priv;
+
+	for (size_t i = 0; i < res->count; i++)
+		record_clear(&res->records[i]);
+	g_free(res->records);
+	if (run != NULL) {
+		facts_free(&run->facts);
+		g_free(run->sender);
+		g_free(run->auth_detail);
+		g_free(run->copy_id);
+		g_free(run);
+	}
+	memset(res, 0, sizeof(*res));
+}

@@ -1,0 +1,277 @@
+/*
+ * NAME
+ *	notify - a leaf node: the notice to the sender
+ * SUMMARY
+ *	engine_notice_claim() is the state step of the gate: a notice that
+ *	passed every other rule is claimed in the state store (dedupe per
+ *	recipient, sender and template or vacation, and the hourly caps)
+ *	before it is sent, and decide_state() records the store's verdict.
+ *	engine_notice_send() renders the template in the user's language
+ *	(or takes the Sieve vacation's text), builds an RFC 3834 reply and
+ *	hands it to sendmail from <>.
+ * DIAGNOSTICS
+ *	Fail closed: a store that fails means no notice; a notice claimed
+ *	and then not sent is not retried. Neither is ever a reason to
+ *	retry the message.
+ * SECURITY
+ *	The sender must pass envelope_safe_address(); a vacation's :from
+ *	must be one of the user's own addresses by the directory.
+ */
+
+#include "config.h"
+
+#include <string.h>
+#include <unistd.h>
+
+#include <glib.h>
+
+#include "engine-private.h"
+#include "envelope.h"
+#include "log.h"
+#include "notice.h"
+#include "submit.h"
+#include "tmpl.h"
+
+/* engine_notice_claim - the state step: may this notice go out? */
+void
+engine_notice_claim(struct engine_run *run, struct engine_rcpt *r,
+		    int dry_run)
+{
+	const struct deputy_conf *c = run->conf;
+	struct state_rates rates = { c->rate_per_recipient,
+	    c->rate_per_domain, c->rate_global };
+	struct decision *d = &r->rec->d;
+	const char *rcpt = r->rec->address;
+	char *domain, *err = NULL;
+	struct state *st;
+	int recent, rate;
+
+	if (d->notice_reason != DR_NONE)
+		return;
+	if (dry_run && access(c->state_path, F_OK) != 0)
+		return;		/* explain: no state yet, nothing recorded */
+	if ((st = engine_state(run)) == NULL) {
+		decide_state(d, DS_UNAVAILABLE, "the state store is "
+		    "unavailable (no notice without its dedupe record)");
+		return;
+	}
+	domain = g_ascii_strdown(envelope_domain(run->sender), -1);
+	recent = state_notice_recent(st, rcpt, run->sender, r->notice_key,
+	    r->notice_period, run->now, &err);
+	rate = recent == 0 ? state_rate_exceeded(st, rcpt, domain, &rates,
+	    run->now, &err) : 0;
+	if (recent == 0 && rate == 0 && !dry_run &&
+	    state_notice_record(st, rcpt, run->sender, r->notice_key, domain,
+	    run->now, &err) != 0)
+		recent = -1;
+	g_free(domain);
+	if (recent < 0 || rate < 0) {
+		log_warn("to=<%s>: no notice: %s", r->rec->recipient, err);
+		g_free(err);
+		decide_state(d, DS_UNAVAILABLE, "the state store failed (no "
+		    "notice without its dedupe record)");
+		return;
+	}
+	decide_state(d, recent ? DS_DUPLICATE : rate ? DS_RATE : DS_CLAIMED,
+	    NULL);
+}
+
+/* notify_until - the end of the absence for templates, in ZONE */
+static char *
+notify_until(time_t end, const char *zone)
+{
+	GTimeZone *tz;
+	GDateTime *dt, *local;
+	char *text;
+
+	if (end == 0)
+		return g_strdup("further notice");
+	tz = g_time_zone_new_identifier(zone);
+	if (tz == NULL)
+		tz = g_time_zone_new_utc();
+	dt = g_date_time_new_from_unix_utc(end);
+	local = g_date_time_to_timezone(dt, tz);
+	if (g_date_time_get_hour(local) == 0 &&
+	    g_date_time_get_minute(local) == 0) {
+		/* An exclusive midnight end: the day before is the last. */
+		GDateTime *last = g_date_time_add_days(local, -1);
+
+		text = g_date_time_format(last, "%Y-%m-%d");
+		g_date_time_unref(last);
+	} else {
+		text = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
+	}
+	g_date_time_unref(local);
+	g_date_time_unref(dt);
+	g_time_zone_unref(tz);
+	return text;
+}
+
+/* notify_delegate_names - "Bob Jones <bob@example.org>, ..." */
+static char *
+notify_delegate_names(struct engine_run *run, struct engine_rcpt *r)
+{
+	GString *out = g_string_new(NULL);
+	const struct dir_strings *to = &r->rec->d.forward_to;
+
+	for (size_t i = 0; i < to->count; i++) {
+		struct dir_entry *e = NULL;
+		char *err = NULL;
+
+		if (dir_lookup(run->e->dir, to->values[i], &e, &err) < 0)
+			g_free(err);
+		if (out->len > 0)
+			g_string_append(out, ", ");
+		if (e != NULL && e->display_name != NULL)
+			g_string_append_printf(out, "%s <%s>", e->display_name,
+			    to->values[i]);
+		else
+			g_string_append(out, to->values[i]);
+		dir_entry_free(&e);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * notify_is_own - whether ADDRESS is the user's, by the directory: a
+ * script's :addresses do not count, or a script could name anybody
+ * there and then send as them with :from.
+ */
+static int
+notify_is_own(const struct engine_rcpt *r, const char *address)
+{
+	if (g_ascii_strcasecmp(address, r->rec->address) == 0)
+		return 1;
+	return r->entry != NULL && dir_entry_has_address(r->entry, address);
+}
+
+/*
+ * notify_vacation - the Sieve vacation's subject, text and :from
+ * replace the template's. :from must be one of the user's own
+ * addresses: a script does not get to speak for somebody else.
+ */
+static void
+notify_vacation(struct engine_rcpt *r, char **subject, char **body,
+		char **from_r)
+{
+	char *text = vacation_body(r->vac);
+	char *from = vacation_from(r->vac);
+
+	if (r->vac->subject != NULL && *r->vac->subject != '\0') {
+		g_free(*subject);
+		*subject = g_strdup(r->vac->subject);
+	}
+	if (text != NULL && *text != '\0') {
+		g_free(*body);
+		*body = text;
+	} else {
+		g_free(text);
+	}
+	if (from != NULL && !notify_is_own(r, from)) {
+		log_warn("to=<%s>: vacation :from <%s> is not one of the "
+		    "user's addresses; not used", r->rec->recipient, from);
+		g_free(from);
+		from = NULL;
+	}
+	*from_r = from;
+}
+
+/*
+ * engine_notice_send - render, build and hand the notice to sendmail.
+ * A failure is logged and never retried: fail closed, never twice.
+ */
+int
+engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
+{
+	const struct deputy_conf *c = run->conf;
+	struct record *rec = r->rec;
+	struct notice_input ni;
+	struct submit_request req;
+	struct tmpl *t = NULL;
+	const char *rcpts[2] = { run->sender, NULL };
+	char *err = NULL, *subject = NULL, *body = NULL, *text = NULL;
+	char *until, *delegates, *vfrom = NULL;
+	const char *name = r->entry && r->entry->display_name ?
+	    r->entry->display_name : rec->address;
+	const char *from = r->entry && r->entry->mail ? r->entry->mail :
+	    rec->address;
+	int rc = -1;
+
+	if (!envelope_safe_address(run->sender)) {
+		log_warn("to=<%s>: notice not sent: sender unusable",
+		    rec->recipient);
+		return -1;
+	}
+	if (tmpl_load(c->template_dir, rec->notice_template,
+	    r->entry ? r->entry->language : NULL, &t, &err) != 0) {
+		log_warn("to=<%s>: notice not sent: %s", rec->recipient, err);
+		g_free(err);
+		return -1;
+	}
+	until = notify_until(r->absence.end, c->template_timezone);
+	delegates = notify_delegate_names(run, r);
+	{
+		const struct tmpl_var vars[] = {
+			{ "name", name },
+			{ "address", from },
+			{ "until", until },
+			{ "delegates", delegates },
+			{ "subject", run->facts->subject ?
+			    run->facts->subject : "" },
+			{ NULL, NULL }
+		};
+
+		tmpl_render(t, vars, &subject, &body);
+	}
+	if (r->vac != NULL) {
+		notify_vacation(r, &subject, &body, &vfrom);
+		if (vfrom != NULL)
+			from = vfrom;
+	}
+	memset(&ni, 0, sizeof(ni));
+	ni.from_address = from;
+	ni.from_name = name != rec->address ? name : NULL;
+	ni.to_address = run->sender;
+	ni.subject = subject;
+	ni.body = body;
+	ni.in_reply_to = run->facts->message_id;
+	ni.references = run->facts->references;
+	ni.hostname = c->hostname;
+	ni.unique = run->spool->digest;
+	ni.now = run->now;
+	if (notice_build(&ni, &text, &err) != 0) {
+		log_warn("to=<%s>: notice not sent: %s", rec->recipient, err);
+		goto out;
+	}
+	memset(&req, 0, sizeof(req));
+	req.sendmail = c->sendmail;
+	req.sender = "";
+	req.recipients = rcpts;
+	req.prefix = text;
+	req.fd = -1;
+	req.timeout = c->submit_timeout;
+	if (submit_run(&req, &err) != 0) {
+		log_warn("to=<%s>: notice to <%s> not sent: %s",
+		    rec->recipient, run->sender, err);
+		goto out;
+	}
+	if (r->vac != NULL)
+		log_info("to=<%s>: notice sent to <%s> (the user's Sieve "
+		    "vacation)", rec->recipient, run->sender);
+	else
+		log_info("to=<%s>: notice sent to <%s> (template %s.%s)",
+		    rec->recipient, run->sender, rec->notice_template,
+		    tmpl_language(t));
+	rec->noticed = 1;
+	rc = 0;
+out:
+	g_free(err);
+	g_free(text);
+	g_free(subject);
+	g_free(body);
+	g_free(until);
+	g_free(delegates);
+	g_free(vfrom);
+	tmpl_free(&t);
+	return rc;
+}
