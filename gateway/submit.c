@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -41,39 +42,51 @@ submit_now_ms(void)
 	return g_get_monotonic_time() / 1000;
 }
 
-/* submit_child - in the child: set up descriptors and exec */
+/*
+ * submit_child - in the vfork()ed child: descriptors, then exec. Only
+ * system calls here: the child shares the parent's memory until execve,
+ * so it must not allocate, write globals or touch stdio.
+ */
 static void __attribute__((noreturn))
-submit_child(const struct submit_request *req, int in_fd, int err_fd)
+submit_child(char *const *argv, int in_fd, int err_fd)
 {
 	static char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
 	};
-	GPtrArray *argv;
+	static const char msg[] = "execve failed\n";
+	struct sigaction sa;
 	int devnull;
-	long maxfd;
 
 	/* Die with deputy: a killed run must not leave a forward that
 	 * completes behind its back and is then repeated by the retry. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() == 1)
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		_exit(127);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGALRM, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
+	/* SIGPIPE is ignored in deputy; sendmail gets the default. */
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_DFL;
+	(void)sigaction(SIGPIPE, &sa, NULL);
 	if (dup2(in_fd, 0) < 0 || dup2(err_fd, 2) < 0)
 		_exit(127);
 	devnull = open("/dev/null", O_WRONLY);
 	if (devnull < 0 || dup2(devnull, 1) < 0)
 		_exit(127);
 	/* One system call, not one per possible descriptor. */
-	if (close_range(3, ~0U, 0) != 0) {
-		maxfd = sysconf(_SC_OPEN_MAX);
-		if (maxfd < 0 || maxfd > 65536)
-			maxfd = 65536;
-		for (int fd = 3; fd < maxfd; fd++)
+	if (close_range(3, ~0U, 0) != 0)
+		for (int fd = 3; fd < 1024; fd++)
 			(void)close(fd);
+	execve(argv[0], argv, envp);
+	if (write(2, msg, sizeof(msg) - 1) < 0) {
+		/* nothing more can be done */
 	}
+	_exit(127);
+}
 
-	argv = g_ptr_array_new();
+/* submit_argv - "sendmail -i -f SENDER -- RECIPIENT..." */
+static GPtrArray *
+submit_argv(const struct submit_request *req)
+{
+	GPtrArray *argv = g_ptr_array_new();
+
 	g_ptr_array_add(argv, (char *)req->sendmail);
 	g_ptr_array_add(argv, "-i");
 	g_ptr_array_add(argv, "-f");
@@ -82,10 +95,7 @@ submit_child(const struct submit_request *req, int in_fd, int err_fd)
 	for (const char *const *r = req->recipients; *r != NULL; r++)
 		g_ptr_array_add(argv, (char *)*r);
 	g_ptr_array_add(argv, NULL);
-	execve(req->sendmail, (char **)argv->pdata, envp);
-	dprintf(2, "execve %s: %s\n", req->sendmail, strerror(errno));
-	g_ptr_array_free(argv, TRUE);	/* memcheck checks this child too */
-	_exit(127);
+	return argv;
 }
 
 /* submit_feed - write prefix and body to the child within the deadline */
@@ -170,30 +180,21 @@ submit_feed(const struct submit_request *req, int to_child, int from_err,
 	return rc;
 }
 
-/* submit_wait - drain stderr and reap the child within the deadline */
+/*
+ * submit_wait - drain stderr and reap the child within the deadline.
+ * With a pidfd the child's exit wakes poll() at once; without one (an
+ * old kernel) waitpid is tried every 2 ms once stderr is closed.
+ */
 static int
-submit_wait(pid_t pid, int from_err, GString *err, gint64 deadline,
-	    int *status_r)
+submit_wait(pid_t pid, int pidfd, int from_err, GString *err,
+	    gint64 deadline, int *status_r)
 {
 	for (;;) {
 		gint64 left = deadline - submit_now_ms();
+		struct pollfd pfd[2];
+		nfds_t n = 0;
 		pid_t got;
 
-		if (from_err >= 0) {
-			struct pollfd pfd = { from_err, POLLIN, 0 };
-
-			if (poll(&pfd, 1, (int)CLAMP(left, 0, 100)) > 0) {
-				char eb[256];
-				ssize_t e = read(from_err, eb, sizeof(eb));
-
-				if (e > 0 && err->len < SUBMIT_ERRMAX)
-					g_string_append_len(err, eb, e);
-				if (e == 0)
-					from_err = -1;
-				if (e != 0)
-					continue;
-			}
-		}
 		got = waitpid(pid, status_r, WNOHANG);
 		if (got == pid)
 			return 0;
@@ -201,8 +202,29 @@ submit_wait(pid_t pid, int from_err, GString *err, gint64 deadline,
 			return -1;
 		if (left <= 0)
 			return -1;
-		if (from_err < 0)
+		if (from_err >= 0) {
+			pfd[n].fd = from_err;
+			pfd[n++].events = POLLIN;
+		}
+		if (pidfd >= 0) {
+			pfd[n].fd = pidfd;
+			pfd[n++].events = POLLIN;
+		}
+		if (n == 0) {
 			g_usleep(2000);
+			continue;
+		}
+		if (poll(pfd, n, (int)CLAMP(left, 0, pidfd >= 0 ? 1000 :
+		    2)) > 0 && from_err >= 0 &&
+		    (pfd[0].revents & (POLLIN | POLLHUP))) {
+			char eb[256];
+			ssize_t e = read(from_err, eb, sizeof(eb));
+
+			if (e > 0 && err->len < SUBMIT_ERRMAX)
+				g_string_append_len(err, eb, e);
+			if (e == 0)
+				from_err = -1;
+		}
 	}
 }
 
@@ -233,10 +255,12 @@ submit_last_line(const char *text)
 int
 submit_run(const struct submit_request *req, char **error_r)
 {
-	int in_pipe[2], err_pipe[2], status = 0, rc;
+	int in_pipe[2], err_pipe[2], status = 0, rc, rc2;
 	gint64 deadline = submit_now_ms() + (gint64)req->timeout * 1000;
 	GString *err = g_string_new(NULL);
 	char *feed_error = NULL;
+	GPtrArray *argv;
+	int pidfd;
 	pid_t pid;
 
 	if (pipe2(in_pipe, O_CLOEXEC) != 0) {
@@ -251,9 +275,14 @@ submit_run(const struct submit_request *req, char **error_r)
 		g_string_free(err, TRUE);
 		return -1;
 	}
-	pid = fork();
+	argv = submit_argv(req);
+	pid = vfork();
+	if (pid == 0)
+		submit_child((char *const *)argv->pdata, in_pipe[0],
+		    err_pipe[1]);
+	g_ptr_array_free(argv, TRUE);
 	if (pid < 0) {
-		*error_r = g_strdup_printf("fork: %s", g_strerror(errno));
+		*error_r = g_strdup_printf("vfork: %s", g_strerror(errno));
 		close(in_pipe[0]);
 		close(in_pipe[1]);
 		close(err_pipe[0]);
@@ -261,9 +290,8 @@ submit_run(const struct submit_request *req, char **error_r)
 		g_string_free(err, TRUE);
 		return -1;
 	}
-	if (pid == 0)
-		submit_child(req, in_pipe[0], err_pipe[1]);
 	submit_child_pid = pid;
+	pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
 	close(in_pipe[0]);
 	close(err_pipe[1]);
 	(void)fcntl(in_pipe[1], F_SETFL, O_NONBLOCK);
@@ -271,7 +299,10 @@ submit_run(const struct submit_request *req, char **error_r)
 	rc = submit_feed(req, in_pipe[1], err_pipe[0], err, deadline,
 	    &feed_error);
 	close(in_pipe[1]);
-	if (submit_wait(pid, err_pipe[0], err, deadline, &status) != 0) {
+	rc2 = submit_wait(pid, pidfd, err_pipe[0], err, deadline, &status);
+	if (pidfd >= 0)
+		close(pidfd);
+	if (rc2 != 0) {
 		(void)kill(pid, SIGKILL);
 		(void)waitpid(pid, &status, 0);
 		submit_child_pid = 0;
