@@ -117,7 +117,7 @@ lib_objs=""
 build_failed=0
 # (sieve/: only the libsieve runner; the Pigeonhole plugin needs Dovecot)
 for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c \
-    "$here"/sieve/script.c "$here"/sieve/isolate.c; do
+    "$here"/sieve/script.c "$here"/sieve/isolate.c "$here"/sieve/vacation.c; do
 	[ -f "$src" ] || continue
 	case $(basename "$src") in main.c) continue ;; esac
 	obj=$build/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
