@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <syslog.h>
@@ -79,6 +80,8 @@ static cfg_opt_t delivery_opts[] = {
 	CFG_STR("loop_header", "X-Deputy-Loop", CFGF_NONE),
 	CFG_STR("recipient_delimiter", "+", CFGF_NONE),
 	CFG_BOOL("detail_mailbox", cfg_false, CFGF_NONE),
+	CFG_STR("lmtp", "", CFGF_NONE),
+	CFG_INT("lmtp_timeout", 60, CFGF_NONE),
 	CFG_END()
 };
 
@@ -88,6 +91,7 @@ static cfg_opt_t submission_opts[] = {
 	CFG_STR("hostname", NULL, CFGF_NONE),
 	CFG_STR("srs_domain", "", CFGF_NONE),
 	CFG_STR("srs_key_file", "", CFGF_NONE),
+	CFG_STR("smtp", "", CFGF_NONE),
 	CFG_END()
 };
 
@@ -487,6 +491,39 @@ bad:
 	return -1;
 }
 
+/*
+ * conf_check_endpoint - validator: "", an absolute path to a Unix
+ * socket ("unix:/path" or "/path"), or "host:port" with a numeric port
+ */
+static int
+conf_check_endpoint(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0), *colon;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	for (const char *p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20)
+			goto bad;
+	if (g_str_has_prefix(v, "unix:"))
+		v += 5;
+	if (v[0] == '/') {
+		if (strlen(v) < 100)
+			return 0;
+		goto bad;
+	}
+	colon = strrchr(v, ':');
+	if (colon == NULL || colon == v || colon[1] == '\0' ||
+	    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+	    atoi(colon + 1) < 1 || atoi(colon + 1) > 65535)
+		goto bad;
+	return 0;
+bad:
+	cfg_error(cfg, "%s = \"%s\": \"host:port\", \"unix:/path\" or "
+	    "\"\"", opt->name, cfg_opt_getnstr(opt, 0));
+	return -1;
+}
+
 static const struct {
 	const char *name;
 	cfg_validate_callback_t fn;
@@ -509,6 +546,9 @@ static const struct {
 	{ "delivery|max_received", conf_check_received },
 	{ "delivery|loop_header", conf_check_header },
 	{ "delivery|recipient_delimiter", conf_check_delimiter },
+	{ "delivery|lmtp", conf_check_endpoint },
+	{ "delivery|lmtp_timeout", conf_check_timeout },
+	{ "submission|smtp", conf_check_endpoint },
 	{ "submission|sendmail", conf_check_path },
 	{ "submission|timeout", conf_check_timeout },
 	{ "submission|srs_key_file", conf_check_path_or_empty },
@@ -550,6 +590,13 @@ conf_strv(cfg_t *sec, const char *name, int lower)
 		v[i] = lower ? g_ascii_strdown(s, -1) : g_strdup(s);
 	}
 	return v;
+}
+
+/* conf_or_null - a copy of V, or NULL for "" */
+static char *
+conf_or_null(const char *v)
+{
+	return v != NULL && *v != '\0' ? g_strdup(v) : NULL;
 }
 
 /* conf_hostname - the configured host name, else the system's */
@@ -612,6 +659,8 @@ conf_copy(cfg_t *cfg)
 	c->recipient_delimiter = g_strdup(cfg_getstr(s,
 	    "recipient_delimiter"));
 	c->detail_mailbox = cfg_getbool(s, "detail_mailbox") ? 1 : 0;
+	c->lmtp = conf_or_null(cfg_getstr(s, "lmtp"));
+	c->lmtp_timeout = (unsigned int)cfg_getint(s, "lmtp_timeout");
 
 	s = cfg_getsec(cfg, "submission");
 	c->sendmail = g_strdup(cfg_getstr(s, "sendmail"));
@@ -619,6 +668,7 @@ conf_copy(cfg_t *cfg)
 	c->hostname = conf_hostname(cfg_getstr(s, "hostname"));
 	c->srs_domain = g_ascii_strdown(cfg_getstr(s, "srs_domain"), -1);
 	c->srs_key_file = g_strdup(cfg_getstr(s, "srs_key_file"));
+	c->smtp = conf_or_null(cfg_getstr(s, "smtp"));
 
 	s = cfg_getsec(cfg, "state");
 	c->state_path = g_strdup(cfg_getstr(s, "path"));
@@ -832,6 +882,8 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->spool_dir);
 	g_free(c->loop_header);
 	g_free(c->recipient_delimiter);
+	g_free(c->lmtp);
+	g_free(c->smtp);
 	g_free(c->sendmail);
 	g_free(c->hostname);
 	g_free(c->srs_domain);

@@ -55,6 +55,8 @@ struct deputy_conf {
 	char *loop_header;
 	char *recipient_delimiter;	/* characters starting a detail */
 	int detail_mailbox;		/* a detail goes into its folder */
+	char *lmtp;			/* downstream LMTP, or NULL: Maildir */
+	unsigned int lmtp_timeout;	/* seconds per read or write */
 
 	/* submission */
 	char *sendmail;
@@ -62,6 +64,8 @@ struct deputy_conf {
 	char *hostname;			/* for Message-ID and Maildir names */
 	char *srs_domain;		/* "" or NULL: no SRS */
 	char *srs_key_file;
+	char *smtp;			/* reinjection host:port, or NULL:
+					 * sendmail */
 
 	/* state */
 	char *state_path;

@@ -20,6 +20,7 @@
 #include "engine.h"
 #include "facts.h"
 #include "record.h"
+#include "relay.h"
 #include "script.h"
 #include "spool.h"
 #include "srs.h"
@@ -31,6 +32,8 @@ struct engine {
 	struct dir *dir;
 	unsigned int flags;
 	struct srs_key *srs_key;	/* loaded on first use */
+	struct relay *store;		/* downstream LMTP, or NULL */
+	struct relay *smtp;		/* reinjection, or NULL: sendmail */
 };
 
 /* Per-recipient work, beside its record, until the actions run. */
@@ -88,6 +91,12 @@ struct state *engine_state(struct engine_run *run);
 /* mailbox.c */
 int engine_mailbox(struct engine_run *run, struct engine_rcpt *r,
 		   char **error_r);
+void engine_store_lmtp(struct engine_run *run);
+
+/* forward.c: hand a message on, through the SMTP relay or sendmail */
+int engine_submit(struct engine_run *run, const char *sender,
+		  const char *const *rcpts, const char *prefix, int with_body,
+		  char **error_r);
 
 /* forward.c */
 char *engine_copy_id(const struct engine_run *run);

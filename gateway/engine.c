@@ -57,6 +57,18 @@ engine_open(const char *config_path, unsigned int flags,
 		engine_close(&e);
 		return -1;
 	}
+	if (e->conf->lmtp != NULL) {
+		struct relay_settings rs = { e->conf->lmtp, 1,
+		    e->conf->hostname, e->conf->lmtp_timeout };
+
+		e->store = relay_new(&rs);
+	}
+	if (e->conf->smtp != NULL) {
+		struct relay_settings rs = { e->conf->smtp, 0,
+		    e->conf->hostname, e->conf->submit_timeout };
+
+		e->smtp = relay_new(&rs);
+	}
 	*engine_r = e;
 	return 0;
 }
@@ -77,6 +89,8 @@ engine_close(struct engine **ep)
 	if (e == NULL)
 		return;
 	srs_key_free(&e->srs_key);
+	relay_free(&e->store);
+	relay_free(&e->smtp);
 	dir_close(&e->dir);
 	conf_free(&e->conf);
 	g_free(e);
@@ -263,9 +277,43 @@ engine_fail(struct engine_rcpt *r, enum fail_class class, char *error)
 }
 
 /*
- * engine_act - mailbox, forwards, notice, in that order. The notice is
- * claimed in the state store only once the copies and forwards are
- * done: a retry after a failure before it still gets its chance.
+ * engine_store - the mailbox copy of R (Maildir; the downstream LMTP
+ * server takes every recipient's copy at once, in engine_run)
+ */
+static void
+engine_store(struct engine_run *run, struct engine_rcpt *r)
+{
+	struct record *rec = r->rec;
+	char *err = NULL;
+
+	switch (rec->d.mailbox) {
+	case DM_RETURN:
+		if (engine_return_bounce(run, r, &err) != 0)
+			engine_fail(r, FAIL_SUBMIT, err);
+		break;
+	case DM_DUPLICATE:
+		log_info("to=<%s>: a copy of forward <%s> it already has: not "
+		    "delivered again", rec->recipient, run->copy_id);
+		rec->mailbox = RECORD_MB_DUPLICATE;
+		break;
+	case DM_CALLER:
+		rec->mailbox = RECORD_MB_CALLER;
+		break;
+	case DM_NONE:
+		rec->mailbox = RECORD_MB_NONE;
+		break;
+	case DM_DELIVER:
+		if (run->e->store == NULL && engine_mailbox(run, r, &err) != 0)
+			engine_fail(r, FAIL_MAILBOX, err);
+		break;
+	}
+}
+
+/*
+ * engine_act - after the mailbox copy: the forwards, then the notice.
+ * The notice is claimed in the state store only once the copies and
+ * forwards are done: a retry after a failure before it still gets its
+ * chance.
  */
 static void
 engine_act(struct engine_run *run, struct engine_rcpt *r)
@@ -274,27 +322,10 @@ engine_act(struct engine_run *run, struct engine_rcpt *r)
 	enum fail_class class = FAIL_NONE;
 	char *err = NULL;
 
-	switch (rec->d.mailbox) {
-	case DM_RETURN:
-		if (engine_return_bounce(run, r, &err) != 0)
-			engine_fail(r, FAIL_SUBMIT, err);
+	if (rec->fail != FAIL_NONE || rec->mailbox == RECORD_MB_RETURNED ||
+	    rec->mailbox == RECORD_MB_DUPLICATE ||
+	    rec->mailbox == RECORD_MB_REFUSED)
 		return;
-	case DM_DUPLICATE:
-		log_info("to=<%s>: a copy of forward <%s> it already has: not "
-		    "delivered again", rec->recipient, run->copy_id);
-		rec->mailbox = RECORD_MB_DUPLICATE;
-		return;
-	case DM_CALLER:
-		rec->mailbox = RECORD_MB_CALLER;
-		break;
-	case DM_NONE:
-	case DM_DELIVER:
-		if (engine_mailbox(run, r, &err) != 0) {
-			engine_fail(r, FAIL_MAILBOX, err);
-			return;
-		}
-		break;
-	}
 	if (engine_forward(run, r, &class, &err) != 0) {
 		engine_fail(r, class, err);
 		return;
@@ -383,8 +414,13 @@ engine_run(struct engine *e, const struct spool *msg,
 		if (req->explain)
 			engine_notice_claim(run, r, 1);
 		else
-			engine_act(run, r);
+			engine_store(run, r);
 	}
+	/* every mailbox copy first; then the forwards and notices */
+	if (!req->explain && e->store != NULL)
+		engine_store_lmtp(run);
+	for (size_t i = 0; i < n && !req->explain; i++)
+		engine_act(run, &run->rcpts[i]);
 
 	res->message.sender = run->sender;
 	res->message.message_id = run->facts->message_id;

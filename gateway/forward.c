@@ -101,6 +101,60 @@ engine_copy_record(struct engine_run *run, const char *rcpt)
 	}
 }
 
+/*
+ * engine_submit - hand a message to the MTA: over SMTP to its
+ * reinjection port when submission.smtp is set (the connection stays
+ * open for the next one), else to sendmail. PREFIX goes first; with
+ * WITH_BODY the spooled message follows. A recipient the MTA refuses
+ * for good (5xx) is logged and dropped: retrying would not help, and a
+ * bounce is what deputy must not cause. Any 4xx is a retry.
+ */
+int
+engine_submit(struct engine_run *run, const char *sender,
+	      const char *const *rcpts, const char *prefix, int with_body,
+	      char **error_r)
+{
+	struct submit_request req;
+	struct relay_reply *replies;
+	size_t n = 0;
+	int rc = 0;
+
+	if (run->e->smtp == NULL) {
+		memset(&req, 0, sizeof(req));
+		req.sendmail = run->conf->sendmail;
+		req.sender = sender;
+		req.recipients = rcpts;
+		req.prefix = prefix;
+		req.fd = with_body ? run->spool->fd : -1;
+		req.body_offset = run->body_offset;
+		req.timeout = run->conf->submit_timeout;
+		return submit_run(&req, error_r);
+	}
+	while (rcpts[n] != NULL)
+		n++;
+	replies = g_new0(struct relay_reply, n);
+	if (relay_send(run->e->smtp, sender, rcpts, prefix,
+	    with_body ? run->spool->fd : -1, run->body_offset, replies,
+	    error_r) != 0) {
+		g_free(replies);
+		return -1;
+	}
+	for (size_t i = 0; i < n && rc == 0; i++) {
+		if (replies[i].code / 100 == 5)
+			log_warn("to=<%s>: the MTA refused it for good: %s",
+			    rcpts[i], replies[i].text ? replies[i].text : "");
+		else if (replies[i].code / 100 != 2) {
+			*error_r = g_strdup_printf("%s: <%s>: %s",
+			    run->conf->smtp, rcpts[i], replies[i].text ?
+			    replies[i].text : "no reply");
+			rc = -1;
+		}
+	}
+	relay_replies_clear(replies, n);
+	g_free(replies);
+	return rc;
+}
+
 /* forward_done - whether an earlier attempt sent this group already */
 static int
 forward_done(struct engine_run *run, const char *rcpt,
@@ -192,7 +246,6 @@ forward_group(struct engine_run *run, struct engine_rcpt *r,
 	      int srs, enum fail_class *class_r, char **error_r)
 {
 	const char *rcpt = r->rec->recipient;
-	struct submit_request req;
 	char *prefix, *sender = NULL;
 	int rc;
 
@@ -217,15 +270,8 @@ forward_group(struct engine_run *run, struct engine_rcpt *r,
 	}
 	prefix = forward_prefix(run, rcpt, to);
 	forward_fix_newlines(run, prefix);
-	memset(&req, 0, sizeof(req));
-	req.sendmail = run->conf->sendmail;
-	req.sender = sender != NULL ? sender : run->sender;
-	req.recipients = (const char *const *)to->values;
-	req.prefix = prefix;
-	req.fd = run->spool->fd;
-	req.body_offset = run->body_offset;
-	req.timeout = run->conf->submit_timeout;
-	rc = submit_run(&req, error_r);
+	rc = engine_submit(run, sender != NULL ? sender : run->sender,
+	    (const char *const *)to->values, prefix, 1, error_r);
 	g_free(prefix);
 	g_free(sender);
 	if (rc != 0)
@@ -258,20 +304,12 @@ engine_return_bounce(struct engine_run *run, struct engine_rcpt *r,
 		     char **error_r)
 {
 	const char *rcpts[2] = { r->rec->srs_original, NULL };
-	struct submit_request req;
 
 	if (forward_done(run, r->rec->recipient, STATE_BOUNCE_RETURNED)) {
 		r->rec->mailbox = RECORD_MB_RETURNED;
 		return 0;
 	}
-	memset(&req, 0, sizeof(req));
-	req.sendmail = run->conf->sendmail;
-	req.sender = "";
-	req.recipients = rcpts;
-	req.fd = run->spool->fd;
-	req.body_offset = run->body_offset;
-	req.timeout = run->conf->submit_timeout;
-	if (submit_run(&req, error_r) != 0)
+	if (engine_submit(run, "", rcpts, NULL, 1, error_r) != 0)
 		return -1;
 	forward_record(run, r->rec->recipient, STATE_BOUNCE_RETURNED);
 	r->rec->mailbox = RECORD_MB_RETURNED;

@@ -29,7 +29,6 @@
 #include "envelope.h"
 #include "log.h"
 #include "notice.h"
-#include "submit.h"
 #include "tmpl.h"
 
 /* engine_notice_claim - the state step: may this notice go out? */
@@ -186,7 +185,6 @@ engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
 	const struct deputy_conf *c = run->conf;
 	struct record *rec = r->rec;
 	struct notice_input ni;
-	struct submit_request req;
 	struct tmpl *t = NULL;
 	const char *rcpts[2] = { run->sender, NULL };
 	char *err = NULL, *subject = NULL, *body = NULL, *text = NULL;
@@ -243,14 +241,7 @@ engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
 		log_warn("to=<%s>: notice not sent: %s", rec->recipient, err);
 		goto out;
 	}
-	memset(&req, 0, sizeof(req));
-	req.sendmail = c->sendmail;
-	req.sender = "";
-	req.recipients = rcpts;
-	req.prefix = text;
-	req.fd = -1;
-	req.timeout = c->submit_timeout;
-	if (submit_run(&req, &err) != 0) {
+	if (engine_submit(run, "", rcpts, text, 0, &err) != 0) {
 		log_warn("to=<%s>: notice to <%s> not sent: %s",
 		    rec->recipient, run->sender, err);
 		goto out;

@@ -26,6 +26,7 @@ static const char *const record_mb_names[] = {
 	[RECORD_MB_NONE] = "none",
 	[RECORD_MB_DUPLICATE] = "duplicate",
 	[RECORD_MB_RETURNED] = "returned",
+	[RECORD_MB_REFUSED] = "refused",
 };
 
 /* record_clear - release what R owns, zero it */
@@ -42,6 +43,7 @@ record_clear(struct record *r)
 	g_free(r->sieve_error);
 	decision_clear(&r->d);
 	g_free(r->fail_error);
+	g_free(r->store_text);
 	memset(r, 0, sizeof(*r));
 }
 
@@ -49,7 +51,7 @@ record_clear(struct record *r)
 const char *
 record_mailbox_name(enum record_mailbox m)
 {
-	if ((int)m < 0 || m > RECORD_MB_RETURNED)
+	if ((int)m < 0 || m > RECORD_MB_REFUSED)
 		return "unknown";
 	return record_mb_names[m];
 }

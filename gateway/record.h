@@ -33,6 +33,7 @@ enum record_mailbox {
 	RECORD_MB_NONE,		/* the user's script wants no copy */
 	RECORD_MB_DUPLICATE,	/* a copy of our forward it already has */
 	RECORD_MB_RETURNED,	/* an SRS bounce passed back */
+	RECORD_MB_REFUSED,	/* the downstream LMTP refused it (5xx) */
 };
 
 /* Facts of the whole message that every record of a run shares. */
@@ -72,6 +73,8 @@ struct record {
 	int noticed;
 	enum fail_class fail;		/* FAIL_NONE, or why it must retry */
 	char *fail_error;
+	int store_code;			/* the downstream LMTP's reply, or 0 */
+	char *store_text;
 };
 
 /* record_clear - release what R owns, zero it */
