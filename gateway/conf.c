@@ -85,6 +85,17 @@ static cfg_opt_t delivery_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t daemon_opts[] = {
+	CFG_STR_LIST("listen", "{unix:" RUNSTATEDIR "/deputy/lmtp}", CFGF_NONE),
+	CFG_STR("socket_mode", "0660", CFGF_NONE),
+	CFG_INT("workers", 4, CFGF_NONE),
+	CFG_INT("idle_timeout", 300, CFGF_NONE),
+	CFG_INT("max_size_mb", 100, CFGF_NONE),
+	CFG_INT("max_recipients", 1000, CFGF_NONE),
+	CFG_STR("metrics", "", CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t submission_opts[] = {
 	CFG_STR("sendmail", DEFAULT_SENDMAIL, CFGF_NONE),
 	CFG_INT("timeout", 60, CFGF_NONE),
@@ -148,6 +159,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("directory", directory_opts, CFGF_NONE),
 	CFG_SEC("policy", policy_opts, CFGF_NONE),
 	CFG_SEC("delivery", delivery_opts, CFGF_NONE),
+	CFG_SEC("daemon", daemon_opts, CFGF_NONE),
 	CFG_SEC("submission", submission_opts, CFGF_NONE),
 	CFG_SEC("state", state_opts, CFGF_NONE),
 	CFG_SEC("spam", spam_opts, CFGF_NONE),
@@ -416,6 +428,23 @@ RANGE_VALIDATOR(conf_check_rate, 0, 1000000)
 RANGE_VALIDATOR(conf_check_boundary, 0, 20)
 RANGE_VALIDATOR(conf_check_spam_timeout, 1, 300)
 RANGE_VALIDATOR(conf_check_spam_size, 1, 1048576)
+RANGE_VALIDATOR(conf_check_workers, 1, 256)
+RANGE_VALIDATOR(conf_check_max_size, 1, 4096)
+RANGE_VALIDATOR(conf_check_max_recipients, 1, 100000)
+
+/* conf_check_mode - validator: an octal file mode such as "0660" */
+static int
+conf_check_mode(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v != NULL && strlen(v) >= 3 && strlen(v) <= 4 &&
+	    strspn(v, "01234567") == strlen(v))
+		return 0;
+	cfg_error(cfg, "%s = \"%s\": an octal mode such as \"0660\"",
+	    opt->name, v ? v : "");
+	return -1;
+}
 
 /* conf_check_path - validator: an absolute path, no control characters */
 static int
@@ -549,6 +578,13 @@ static const struct {
 	{ "delivery|lmtp", conf_check_endpoint },
 	{ "delivery|lmtp_timeout", conf_check_timeout },
 	{ "submission|smtp", conf_check_endpoint },
+	{ "daemon|listen", conf_check_endpoint },
+	{ "daemon|socket_mode", conf_check_mode },
+	{ "daemon|workers", conf_check_workers },
+	{ "daemon|idle_timeout", conf_check_timeout },
+	{ "daemon|max_size_mb", conf_check_max_size },
+	{ "daemon|max_recipients", conf_check_max_recipients },
+	{ "daemon|metrics", conf_check_endpoint },
 	{ "submission|sendmail", conf_check_path },
 	{ "submission|timeout", conf_check_timeout },
 	{ "submission|srs_key_file", conf_check_path_or_empty },
@@ -661,6 +697,17 @@ conf_copy(cfg_t *cfg)
 	c->detail_mailbox = cfg_getbool(s, "detail_mailbox") ? 1 : 0;
 	c->lmtp = conf_or_null(cfg_getstr(s, "lmtp"));
 	c->lmtp_timeout = (unsigned int)cfg_getint(s, "lmtp_timeout");
+
+	s = cfg_getsec(cfg, "daemon");
+	c->daemon_listen = conf_strv(s, "listen", 0);
+	c->daemon_socket_mode = (unsigned int)strtoul(cfg_getstr(s,
+	    "socket_mode"), NULL, 8);
+	c->daemon_workers = (unsigned int)cfg_getint(s, "workers");
+	c->daemon_idle_timeout = (unsigned int)cfg_getint(s, "idle_timeout");
+	c->daemon_max_size = (off_t)cfg_getint(s, "max_size_mb") << 20;
+	c->daemon_max_recipients = (unsigned int)cfg_getint(s,
+	    "max_recipients");
+	c->daemon_metrics = conf_or_null(cfg_getstr(s, "metrics"));
 
 	s = cfg_getsec(cfg, "submission");
 	c->sendmail = g_strdup(cfg_getstr(s, "sendmail"));
@@ -884,6 +931,8 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->recipient_delimiter);
 	g_free(c->lmtp);
 	g_free(c->smtp);
+	g_strfreev(c->daemon_listen);
+	g_free(c->daemon_metrics);
 	g_free(c->sendmail);
 	g_free(c->hostname);
 	g_free(c->srs_domain);

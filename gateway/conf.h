@@ -17,6 +17,7 @@
  */
 
 #include <stddef.h>
+#include <sys/types.h>
 #include "directory.h"
 
 struct deputy_conf {
@@ -57,6 +58,15 @@ struct deputy_conf {
 	int detail_mailbox;		/* a detail goes into its folder */
 	char *lmtp;			/* downstream LMTP, or NULL: Maildir */
 	unsigned int lmtp_timeout;	/* seconds per read or write */
+
+	/* daemon: deputyd */
+	char **daemon_listen;		/* "unix:/path", "host:port" */
+	unsigned int daemon_socket_mode;
+	unsigned int daemon_workers;
+	unsigned int daemon_idle_timeout;
+	off_t daemon_max_size;		/* bytes */
+	unsigned int daemon_max_recipients;
+	char *daemon_metrics;		/* "host:port" or NULL */
 
 	/* submission */
 	char *sendmail;

@@ -11,6 +11,7 @@
  *	nodes that carry out a decision record; engine.c runs the path.
  */
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include "absence.h"
@@ -34,6 +35,7 @@ struct engine {
 	struct srs_key *srs_key;	/* loaded on first use */
 	struct relay *store;		/* downstream LMTP, or NULL */
 	struct relay *smtp;		/* reinjection, or NULL: sendmail */
+	struct stat ldif_st;		/* the LDIF file when it was read */
 };
 
 /* Per-recipient work, beside its record, until the actions run. */

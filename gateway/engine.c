@@ -52,6 +52,9 @@ engine_open(const char *config_path, unsigned int flags,
 	log_open(e->conf->log_ident, e->conf->log_facility,
 	    (flags & ENGINE_EXPLAIN) ? NULL : e->conf->log_file);
 	conf_dir_settings(e->conf, &dset);
+	if (strcmp(e->conf->dir_backend, "ldif") == 0 &&
+	    stat(e->conf->dir_ldif_file, &e->ldif_st) != 0)
+		memset(&e->ldif_st, 0, sizeof(e->ldif_st));
 	if (dir_open(&dset, &e->dir, error_r) != 0) {
 		*class_r = FAIL_DIRECTORY;
 		engine_close(&e);
@@ -71,6 +74,37 @@ engine_open(const char *config_path, unsigned int flags,
 	}
 	*engine_r = e;
 	return 0;
+}
+
+/* engine_refresh - reload the LDIF directory when its file changed */
+void
+engine_refresh(struct engine *e)
+{
+	struct dir_settings dset;
+	struct dir *fresh = NULL;
+	struct stat st;
+	char *err = NULL;
+
+	if (strcmp(e->conf->dir_backend, "ldif") != 0 ||
+	    stat(e->conf->dir_ldif_file, &st) != 0)
+		return;
+	if (st.st_ino == e->ldif_st.st_ino && st.st_size ==
+	    e->ldif_st.st_size && st.st_mtim.tv_sec ==
+	    e->ldif_st.st_mtim.tv_sec && st.st_mtim.tv_nsec ==
+	    e->ldif_st.st_mtim.tv_nsec)
+		return;
+	conf_dir_settings(e->conf, &dset);
+	if (dir_open(&dset, &fresh, &err) != 0) {
+		log_warn("directory %s changed but cannot be read, the "
+		    "previous one stays: %s", e->conf->dir_ldif_file, err);
+		g_free(err);
+		e->ldif_st = st;	/* said once per change */
+		return;
+	}
+	dir_close(&e->dir);
+	e->dir = fresh;
+	e->ldif_st = st;
+	log_info("directory %s reloaded", e->conf->dir_ldif_file);
 }
 
 /* engine_conf - the configuration in use */

@@ -52,6 +52,13 @@ int engine_open(const char *config_path, unsigned int flags,
 /* engine_conf - the configuration in use */
 const struct deputy_conf *engine_conf(const struct engine *e);
 
+/*
+ * engine_refresh - for a resident front end, before a message: reload
+ * the LDIF directory when its file changed (deputyctl wrote it). A
+ * reload that fails keeps the directory as it was, and says so.
+ */
+void engine_refresh(struct engine *e);
+
 /* engine_close - release everything; sets *e to NULL */
 void engine_close(struct engine **e);
 

@@ -109,7 +109,7 @@ SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer $SAN \
     -I$build -I$here/gateway -I$here/directory -I$here/templates \
     -I$here/sieve -I$here/tests/fuzz \
-    -DHAVE_CONFIG_H -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" \
+    -DHAVE_CONFIG_H -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" -DRUNSTATEDIR=\"/run\" \
     -DPKGDATADIR=\"/usr/share/deputy\" $PC_CFLAGS"
 
 # Library objects: instrumented for coverage, not linked with libFuzzer.
