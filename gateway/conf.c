@@ -170,6 +170,15 @@ static cfg_opt_t top_opts[] = {
 	CFG_END()
 };
 
+/* conf_section_name - the name of top-level section I, or NULL past the end */
+const char *
+conf_section_name(unsigned int i)
+{
+	if (i >= G_N_ELEMENTS(top_opts) - 1)
+		return NULL;
+	return top_opts[i].name;
+}
+
 static const struct {
 	const char *name;
 	int facility;

@@ -114,6 +114,9 @@ struct deputy_conf {
 	char *log_file;			/* NULL: syslog */
 };
 
+/* conf_section_name - the name of top-level section I, NULL past the end */
+const char *conf_section_name(unsigned int i);
+
 /* conf_default_path - the file used when none is named */
 const char *conf_default_path(void);
 

@@ -288,8 +288,9 @@ if [ $do_vg -eq 1 ]; then
 	cat >"$d/lda-wrapper" <<WRAPPER
 #!/bin/sh
 # deputy-lda under memcheck: same argv, stdin and exit status; 99 when
-# valgrind found an error (its report goes to reports/, not stderr)
-exec '$vg' $vg_opts --log-file='$d/reports/lda.%p' '$src/deputy-lda' "\$@"
+# valgrind found an error (its report goes to reports/, not stderr).
+# The engine itself: deputy-lda would exec it out of valgrind's sight.
+exec '$vg' $vg_opts --log-file='$d/reports/lda.%p' '$src/deputy-deliver' "\$@"
 WRAPPER
 	chmod 755 "$d/lda-wrapper"
 	vg_start=$(date +%s)

@@ -158,7 +158,8 @@ lda "$M/empty.eml" -f paul@partner.example.net -- alice@example.org
 [ $rc -eq 0 ] && [ "$(maildir_count alice@example.org)" -eq $((n_mail + 2)) ]
 ok $? "empty message: delivered, exit 0"
 
-# 12. no shell: the only execve is sendmail's
+# 12. no shell: deputy-lda runs deputy-deliver (deputyd is not running
+# here) in the same process, and that runs sendmail, and nothing else
 if [ -n "${DEPUTY_SANITIZED:-}" ]; then
 	skip "strace: deputy-lda runs through a sanitizer wrapper script"
 elif command -v strace >/dev/null 2>&1; then
@@ -171,10 +172,14 @@ elif command -v strace >/dev/null 2>&1; then
 	    <"$M/strace.eml" >/dev/null 2>&1
 	grep 'execve(' "$T/strace" | sed 's/^\([0-9]*\) *execve("\([^"]*\)".*/\1 \2/' >"$T/execs"
 	first=$(sed -n 1p "$T/execs"); second=$(sed -n 2p "$T/execs")
-	pids=$(tail -n +2 "$T/execs" | cut -d' ' -f1 | sort -u | wc -l)
-	[ "${first#* }" = "$DEPUTY_LDA" ] && [ "${second#* }" = "$T/bin/sendmail" ] &&
+	third=$(sed -n 3p "$T/execs")
+	pids=$(tail -n +3 "$T/execs" | cut -d' ' -f1 | sort -u | wc -l)
+	[ "${first#* }" = "$DEPUTY_LDA" ] &&
+	    [ "${second#* }" = "$(dirname "$DEPUTY_LDA")/deputy-deliver" ] &&
+	    [ "${first%% *}" = "${second%% *}" ] &&
+	    [ "${third#* }" = "$T/bin/sendmail" ] &&
 	    [ "$pids" -eq 1 ] && ! grep -q ' /bin/sh$\| /usr/bin/sh$\| /bin/bash$' "$T/execs"
-	ok $? "strace: deputy-lda execs sendmail and nothing else ($(tr '\n' ' ' <"$T/execs"))"
+	ok $? "strace: deputy-lda execs deputy-deliver, which execs sendmail, and nothing else ($(tr '\n' ' ' <"$T/execs"))"
 	mv "$T/bin/sendmail.rec" "$T/bin/sendmail"
 else
 	skip "strace not installed"

@@ -13,6 +13,7 @@
 #include <glib.h>
 
 #include "conf.h"
+#include "conf-sections.h"
 #include "tap.h"
 
 struct bad {
@@ -114,6 +115,20 @@ main(void)
 		conf_free(&c);
 		unlink(path);
 		g_free(path);
+	}
+
+	/* deputy-lda's pipe client knows the same sections by name */
+	{
+		static const char *const names[] = { CONF_SECTION_NAMES };
+		unsigned int i = 0;
+		int same = 1;
+
+		for (; conf_section_name(i) != NULL; i++)
+			if (i >= G_N_ELEMENTS(names) ||
+			    strcmp(names[i], conf_section_name(i)) != 0)
+				same = 0;
+		tap_ok(same && i == G_N_ELEMENTS(names), "lib/conf-sections.h "
+		    "names the %u sections of conf.c, in order", i);
 	}
 
 	/* A named file that does not exist is an error. */

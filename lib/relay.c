@@ -2,7 +2,8 @@
  * NAME
  *	relay - SMTP and LMTP client, one connection kept open
  * SUMMARY
- *	See relay.h. Commands are pipelined when the server says
+ *	See relay.h. Plain C and libc only: deputy-lda's small pipe client
+ *	links it without the engine's libraries. Commands are pipelined when the server says
  *	PIPELINING (MAIL, every RCPT and DATA in one write); the message
  *	is written in 64 KiB chunks, converted to CRLF and dot-stuffed on
  *	the way. TCP connections set TCP_NODELAY: our writes are already
@@ -12,6 +13,7 @@
 
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -19,17 +21,26 @@
 #include <netinet/tcp.h>
 #include <poll.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include <glib.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 
 #include "relay.h"
 
 #define RELAY_LINE_MAX	2048	/* one reply line */
 #define RELAY_LINES_MAX	64	/* lines of one multi-line reply */
 #define RELAY_CHUNK	(64 * 1024)
+
+/* A growing output buffer. */
+struct relay_buf {
+	char *str;
+	size_t len, size;
+};
 
 struct relay {
 	char *address;
@@ -42,21 +53,112 @@ struct relay {
 	unsigned int replies;	/* replies read in this transaction */
 	char in[4096];		/* read buffer */
 	size_t in_len;
-	GString *out;
+	struct relay_buf *out;
 };
+
+/* relay_strdup - strdup that never returns NULL */
+static char *
+relay_strdup(const char *s)
+{
+	char *d = strdup(s);
+
+	if (d == NULL)
+		abort();
+	return d;
+}
+
+/* relay_malloc - malloc that never returns NULL */
+static void *
+relay_malloc(size_t n)
+{
+	void *p = malloc(n);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
+
+/* relay_printf - a formatted string, never NULL */
+static char * __attribute__((format(printf, 1, 2)))
+relay_printf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+
+	va_start(ap, fmt);
+	if (vasprintf(&s, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	return s;
+}
+
+/* relay_grow - room for N more bytes in B */
+static void
+relay_grow(struct relay_buf *b, size_t n)
+{
+	if (b->len + n + 1 <= b->size)
+		return;
+	b->size = (b->len + n + 1) * 2;
+	if ((b->str = realloc(b->str, b->size)) == NULL)
+		abort();
+}
+
+/* relay_put - append LEN bytes of S */
+static void
+relay_put(struct relay_buf *b, const char *s, size_t len)
+{
+	relay_grow(b, len);
+	memcpy(b->str + b->len, s, len);
+	b->len += len;
+	b->str[b->len] = '\0';
+}
+
+/* relay_putstr - append S */
+static void
+relay_putstr(struct relay_buf *b, const char *s)
+{
+	relay_put(b, s, strlen(s));
+}
+
+/* relay_putc - append one byte */
+static void
+relay_putc(struct relay_buf *b, char c)
+{
+	relay_grow(b, 1);
+	b->str[b->len++] = c;
+	b->str[b->len] = '\0';
+}
+
+/* relay_putf - append a formatted string */
+static void __attribute__((format(printf, 2, 3)))
+relay_putf(struct relay_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		abort();
+	relay_put(b, s, (size_t)n);
+	free(s);
+}
 
 /* relay_new - a relay for SET (connected on first use) */
 struct relay *
 relay_new(const struct relay_settings *set)
 {
-	struct relay *r = g_new0(struct relay, 1);
+	struct relay *r = calloc(1, sizeof(*r));
 
-	r->address = g_strdup(set->address);
+	if (r == NULL || (r->out = calloc(1, sizeof(*r->out))) == NULL)
+		abort();
+	r->address = relay_strdup(set->address);
 	r->lmtp = set->lmtp;
-	r->helo = g_strdup(set->helo != NULL ? set->helo : "localhost");
+	r->helo = relay_strdup(set->helo != NULL ? set->helo : "localhost");
 	r->timeout = set->timeout > 0 ? set->timeout : 60;
 	r->fd = -1;
-	r->out = g_string_sized_new(RELAY_CHUNK + 1024);
 	return r;
 }
 
@@ -70,7 +172,7 @@ relay_disconnect(struct relay *r)
 	r->in_len = 0;
 	r->used = 0;
 	r->pipelining = 0;
-	g_string_truncate(r->out, 0);
+	r->out->len = 0;
 }
 
 /* relay_wait - poll FD for EVENTS within the timeout */
@@ -84,13 +186,13 @@ relay_wait(struct relay *r, short events, char **error_r)
 		n = poll(&pfd, 1, (int)r->timeout * 1000);
 	while (n < 0 && errno == EINTR);
 	if (n == 0) {
-		*error_r = g_strdup_printf("%s: timed out after %u s",
+		*error_r = relay_printf("%s: timed out after %u s",
 		    r->address, r->timeout);
 		return -1;
 	}
 	if (n < 0) {
-		*error_r = g_strdup_printf("%s: poll: %s", r->address,
-		    g_strerror(errno));
+		*error_r = relay_printf("%s: poll: %s", r->address,
+		    strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -112,13 +214,13 @@ relay_flush(struct relay *r, char **error_r)
 			continue;
 		}
 		if (n < 0) {
-			*error_r = g_strdup_printf("%s: write: %s",
-			    r->address, g_strerror(errno));
+			*error_r = relay_printf("%s: write: %s",
+			    r->address, strerror(errno));
 			return -1;
 		}
 		done += (size_t)n;
 	}
-	g_string_truncate(r->out, 0);
+	r->out->len = 0;
 	return 0;
 }
 
@@ -132,7 +234,7 @@ relay_line(struct relay *r, char *buf, size_t size, char **error_r)
 
 		if (nl != NULL) {
 			size_t len = (size_t)(nl - r->in);
-			size_t keep = MIN(len, size - 1);
+			size_t keep = (len < size - 1 ? len : size - 1);
 
 			memcpy(buf, r->in, keep);
 			buf[keep] = '\0';
@@ -155,8 +257,8 @@ relay_line(struct relay *r, char *buf, size_t size, char **error_r)
 		if (n < 0 && (errno == EAGAIN || errno == EINTR))
 			continue;
 		if (n <= 0) {
-			*error_r = g_strdup_printf("%s: %s", r->address,
-			    n == 0 ? "connection closed" : g_strerror(errno));
+			*error_r = relay_printf("%s: %s", r->address,
+			    n == 0 ? "connection closed" : strerror(errno));
 			return -1;
 		}
 		r->in_len += (size_t)n;
@@ -177,15 +279,15 @@ relay_reply(struct relay *r, int *code_r, char **text_r, int *pipelining_r,
 	for (int lines = 0; lines < RELAY_LINES_MAX; lines++) {
 		if (relay_line(r, line, sizeof(line), error_r) != 0)
 			return -1;
-		if (strlen(line) < 3 || !g_ascii_isdigit(line[0]) ||
-		    !g_ascii_isdigit(line[1]) || !g_ascii_isdigit(line[2]) ||
+		if (strlen(line) < 3 || !isdigit((unsigned char)line[0]) ||
+		    !isdigit((unsigned char)line[1]) || !isdigit((unsigned char)line[2]) ||
 		    (line[3] != '\0' && line[3] != ' ' && line[3] != '-')) {
-			*error_r = g_strdup_printf("%s: not a reply: %.80s",
+			*error_r = relay_printf("%s: not a reply: %.80s",
 			    r->address, line);
 			return -1;
 		}
 		if (pipelining_r != NULL &&
-		    g_ascii_strncasecmp(line + 4, "PIPELINING", 10) == 0)
+		    strncasecmp(line + 4, "PIPELINING", 10) == 0)
 			*pipelining_r = 1;
 		if (line[3] != '-') {
 			r->replies++;
@@ -194,12 +296,12 @@ relay_reply(struct relay *r, int *code_r, char **text_r, int *pipelining_r,
 				for (char *p = line; *p != '\0'; p++)
 					if ((unsigned char)*p < 0x20)
 						*p = ' ';
-				*text_r = g_strdup(line);
+				*text_r = relay_strdup(line);
 			}
 			return 0;
 		}
 	}
-	*error_r = g_strdup_printf("%s: a reply of more than %d lines",
+	*error_r = relay_printf("%s: a reply of more than %d lines",
 	    r->address, RELAY_LINES_MAX);
 	return -1;
 }
@@ -211,7 +313,7 @@ relay_dial(struct relay *r, char **error_r)
 	const char *a = r->address;
 	int fd = -1;
 
-	if (g_str_has_prefix(a, "unix:"))
+	if (strncmp(a, "unix:", 5) == 0)
 		a += 5;
 	if (a[0] == '/') {
 		struct sockaddr_un sun;
@@ -219,25 +321,27 @@ relay_dial(struct relay *r, char **error_r)
 		memset(&sun, 0, sizeof(sun));
 		sun.sun_family = AF_UNIX;
 		if (strlen(a) >= sizeof(sun.sun_path)) {
-			*error_r = g_strdup_printf("%s: path too long", a);
+			*error_r = relay_printf("%s: path too long", a);
 			return -1;
 		}
 		strcpy(sun.sun_path, a);
 		fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 		if (fd >= 0 && connect(fd, (struct sockaddr *)&sun,
 		    sizeof(sun)) != 0) {
-			*error_r = g_strdup_printf("connect %s: %s", a,
-			    g_strerror(errno));
+			*error_r = relay_printf("connect %s: %s", a,
+			    strerror(errno));
 			close(fd);
 			return -1;
 		}
 	} else {
 		const char *colon = strrchr(a, ':');
-		char *host = colon != NULL ? g_strndup(a, (gsize)(colon - a)) :
-		    g_strdup(a);
+		char *host = colon != NULL ? strndup(a, (size_t)(colon - a)) :
+		    strdup(a);
 		struct addrinfo hints, *res = NULL, *ai;
 		int rc, one = 1;
 
+		if (host == NULL)
+			abort();
 		memset(&hints, 0, sizeof(hints));
 		hints.ai_socktype = SOCK_STREAM;
 		hints.ai_flags = AI_NUMERICSERV;
@@ -247,9 +351,9 @@ relay_dial(struct relay *r, char **error_r)
 		}
 		rc = getaddrinfo(host, colon != NULL ? colon + 1 : "25",
 		    &hints, &res);
-		g_free(host);
+		free(host);
 		if (rc != 0) {
-			*error_r = g_strdup_printf("%s: %s", a, gai_strerror(rc));
+			*error_r = relay_printf("%s: %s", a, gai_strerror(rc));
 			return -1;
 		}
 		for (ai = res; ai != NULL; ai = ai->ai_next) {
@@ -264,15 +368,15 @@ relay_dial(struct relay *r, char **error_r)
 		}
 		freeaddrinfo(res);
 		if (fd < 0) {
-			*error_r = g_strdup_printf("connect %s: %s", a,
-			    g_strerror(errno));
+			*error_r = relay_printf("connect %s: %s", a,
+			    strerror(errno));
 			return -1;
 		}
 		(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one,
 		    sizeof(one));
 	}
 	if (fd < 0) {
-		*error_r = g_strdup_printf("socket: %s", g_strerror(errno));
+		*error_r = relay_printf("socket: %s", strerror(errno));
 		return -1;
 	}
 	r->fd = fd;
@@ -290,16 +394,16 @@ relay_connect(struct relay *r, char **error_r)
 	if (relay_reply(r, &code, NULL, NULL, error_r) != 0)
 		goto fail;
 	if (code != 220) {
-		*error_r = g_strdup_printf("%s: greeting %d", r->address, code);
+		*error_r = relay_printf("%s: greeting %d", r->address, code);
 		goto fail;
 	}
-	g_string_append_printf(r->out, "%s %s\r\n", r->lmtp ? "LHLO" : "EHLO",
+	relay_putf(r->out, "%s %s\r\n", r->lmtp ? "LHLO" : "EHLO",
 	    r->helo);
 	if (relay_flush(r, error_r) != 0 ||
 	    relay_reply(r, &code, NULL, &r->pipelining, error_r) != 0)
 		goto fail;
 	if (code != 250) {
-		*error_r = g_strdup_printf("%s: %s refused (%d)", r->address,
+		*error_r = relay_printf("%s: %s refused (%d)", r->address,
 		    r->lmtp ? "LHLO" : "EHLO", code);
 		goto fail;
 	}
@@ -317,17 +421,17 @@ struct relay_stuffer {
 
 /* relay_stuff - append LEN bytes of SRC, CRLF line ends, dots doubled */
 static void
-relay_stuff(GString *out, struct relay_stuffer *st, const char *src,
+relay_stuff(struct relay_buf *out, struct relay_stuffer *st, const char *src,
 	    size_t len)
 {
 	for (size_t i = 0; i < len; i++) {
 		char c = src[i];
 
 		if (st->bol && c == '.')
-			g_string_append_c(out, '.');
+			relay_putc(out, '.');
 		if (c == '\n' && !st->last_cr)
-			g_string_append_c(out, '\r');
-		g_string_append_c(out, c);
+			relay_putc(out, '\r');
+		relay_putc(out, c);
 		st->last_cr = c == '\r';
 		st->bol = c == '\n';
 	}
@@ -344,15 +448,15 @@ relay_data(struct relay *r, const char *prefix, int fd, off_t offset,
 
 	if (prefix != NULL)
 		relay_stuff(r->out, &st, prefix, strlen(prefix));
-	buf = g_malloc(RELAY_CHUNK);
+	buf = relay_malloc(RELAY_CHUNK);
 	while (fd >= 0) {
 		ssize_t n = pread(fd, buf, RELAY_CHUNK, offset);
 
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			*error_r = g_strdup_printf("read spool: %s",
-			    g_strerror(errno));
+			*error_r = relay_printf("read spool: %s",
+			    strerror(errno));
 			goto out;
 		}
 		if (n == 0)
@@ -363,11 +467,11 @@ relay_data(struct relay *r, const char *prefix, int fd, off_t offset,
 			goto out;
 	}
 	if (!st.bol)
-		g_string_append(r->out, "\r\n");
-	g_string_append(r->out, ".\r\n");
+		relay_putstr(r->out, "\r\n");
+	relay_putstr(r->out, ".\r\n");
 	rc = relay_flush(r, error_r);
 out:
-	g_free(buf);
+	free(buf);
 	return rc;
 }
 
@@ -377,7 +481,7 @@ relay_rset(struct relay *r, char **error_r)
 {
 	int code;
 
-	g_string_append(r->out, "RSET\r\n");
+	relay_putstr(r->out, "RSET\r\n");
 	if (relay_flush(r, error_r) != 0 ||
 	    relay_reply(r, &code, NULL, NULL, error_r) != 0)
 		return -1;
@@ -389,9 +493,9 @@ static void
 relay_all(struct relay_reply *replies, size_t n, int code, const char *what)
 {
 	for (size_t i = 0; i < n; i++) {
-		g_free(replies[i].text);
+		free(replies[i].text);
 		replies[i].code = code;
-		replies[i].text = g_strdup_printf("%d %s", code, what);
+		replies[i].text = relay_printf("%d %s", code, what);
 	}
 }
 
@@ -410,12 +514,12 @@ relay_transaction(struct relay *r, const char *sender,
 
 	while (rcpts[n] != NULL)
 		n++;
-	g_string_append_printf(r->out, "MAIL FROM:<%s>\r\n", sender);
+	relay_putf(r->out, "MAIL FROM:<%s>\r\n", sender);
 	if (r->pipelining) {
 		for (size_t i = 0; i < n; i++)
-			g_string_append_printf(r->out, "RCPT TO:<%s>\r\n",
+			relay_putf(r->out, "RCPT TO:<%s>\r\n",
 			    rcpts[i]);
-		g_string_append(r->out, "DATA\r\n");
+		relay_putstr(r->out, "DATA\r\n");
 	}
 	if (relay_flush(r, error_r) != 0 ||
 	    relay_reply(r, &mail, NULL, NULL, error_r) != 0)
@@ -426,7 +530,7 @@ relay_transaction(struct relay *r, const char *sender,
 	}
 	for (size_t i = 0; i < n; i++) {
 		if (!r->pipelining) {
-			g_string_append_printf(r->out, "RCPT TO:<%s>\r\n",
+			relay_putf(r->out, "RCPT TO:<%s>\r\n",
 			    rcpts[i]);
 			if (relay_flush(r, error_r) != 0)
 				return -1;
@@ -440,7 +544,7 @@ relay_transaction(struct relay *r, const char *sender,
 	if (!r->pipelining) {
 		if (accepted == 0)
 			return relay_rset(r, error_r);
-		g_string_append(r->out, "DATA\r\n");
+		relay_putstr(r->out, "DATA\r\n");
 		if (relay_flush(r, error_r) != 0)
 			return -1;
 	}
@@ -450,16 +554,16 @@ relay_transaction(struct relay *r, const char *sender,
 		relay_all(replies, n, mail, "MAIL FROM refused");
 	if (data == 354 && accepted == 0) {
 		/* a server that wants data for nobody: end it, start over */
-		*error_r = g_strdup_printf("%s: DATA accepted with no "
+		*error_r = relay_printf("%s: DATA accepted with no "
 		    "recipient", r->address);
 		return -1;
 	}
 	if (data != 354) {
 		for (size_t i = 0; i < n; i++)
 			if (replies[i].code / 100 == 2) {
-				g_free(replies[i].text);
+				free(replies[i].text);
 				replies[i].code = 451;
-				replies[i].text = g_strdup_printf("451 4.3.0 "
+				replies[i].text = relay_printf("451 4.3.0 "
 				    "DATA refused (%d)", data);
 			}
 		return relay_rset(r, error_r);
@@ -470,7 +574,7 @@ relay_transaction(struct relay *r, const char *sender,
 		for (size_t i = 0; i < n; i++) {
 			if (replies[i].code / 100 != 2)
 				continue;
-			g_free(replies[i].text);
+			free(replies[i].text);
 			replies[i].text = NULL;
 			if (relay_reply(r, &replies[i].code, &replies[i].text,
 			    NULL, error_r) != 0)
@@ -484,11 +588,11 @@ relay_transaction(struct relay *r, const char *sender,
 			return -1;
 		for (size_t i = 0; i < n; i++)
 			if (replies[i].code / 100 == 2) {
-				g_free(replies[i].text);
+				free(replies[i].text);
 				replies[i].code = code;
-				replies[i].text = g_strdup(text);
+				replies[i].text = relay_strdup(text);
 			}
-		g_free(text);
+		free(text);
 	}
 	return 0;
 }
@@ -520,13 +624,13 @@ relay_send(struct relay *r, const char *sender, const char *const *rcpts,
 		/* an idle connection the server had closed (no reply read
 		 * in this transaction): once more, on a fresh one */
 		if (reused && r->replies == 0 && attempt == 0) {
-			g_free(err);
+			free(err);
 			continue;
 		}
 		*error_r = err;
 		return -1;
 	}
-	*error_r = g_strdup("relay: no attempt left");
+	*error_r = relay_strdup("relay: no attempt left");
 	return -1;
 }
 
@@ -535,7 +639,7 @@ void
 relay_replies_clear(struct relay_reply *replies, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		g_free(replies[i].text);
+		free(replies[i].text);
 		replies[i].text = NULL;
 		replies[i].code = 0;
 	}
@@ -550,15 +654,16 @@ relay_free(struct relay **rp)
 	if (r == NULL)
 		return;
 	if (r->fd >= 0) {
-		g_string_truncate(r->out, 0);
-		g_string_append(r->out, "QUIT\r\n");
+		r->out->len = 0;
+		relay_putstr(r->out, "QUIT\r\n");
 		(void)send(r->fd, r->out->str, r->out->len,
 		    MSG_NOSIGNAL | MSG_DONTWAIT);
 	}
 	relay_disconnect(r);
-	g_string_free(r->out, TRUE);
-	g_free(r->address);
-	g_free(r->helo);
-	g_free(r);
+	free(r->out->str);
+	free(r->out);
+	free(r->address);
+	free(r->helo);
+	free(r);
 	*rp = NULL;
 }
