@@ -115,7 +115,7 @@ pipe_socket(const char *config, int named)
 
 		opts[n] = end;
 	}
-	if ((cfg = cfg_init(opts, CFGF_NONE)) == NULL)
+	if ((cfg = cfg_init(opts, CFGF_IGNORE_UNKNOWN)) == NULL)
 		return NULL;
 	cfg_set_error_function(cfg, pipe_quiet);
 	if (access(config, F_OK) != 0 && !named) {

@@ -76,30 +76,35 @@ worker_on_term(int sig)
 
 struct worker {
 	GMainLoop *loop;
-	GSocketService *service;
+	guint sources[DEPUTYD_MAX_LISTEN];
+	size_t nsources;
 	struct engine *engine;
 	struct session_settings set;
 	char *hostname;
 };
 
-/* worker_incoming - serve one connection, to its end */
+/*
+ * worker_incoming - a listening socket is readable: accept, and serve
+ * the connection to its end. Every worker watches the same sockets; the
+ * ones that lose the race get EAGAIN (the sockets are non-blocking) and
+ * go back to waiting.
+ */
 static gboolean
-worker_incoming(GSocketService *service, GSocketConnection *conn,
-		GObject *source, gpointer data)
+worker_incoming(gint lfd, GIOCondition cond, gpointer data)
 {
 	struct worker *w = data;
-	int fd = dup(g_socket_get_fd(g_socket_connection_get_socket(conn)));
+	int fd;
 
-	(void)service;
-	(void)source;
+	(void)cond;
+	fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
 	if (fd < 0) {
-		log_warn("lmtp: dup: %s", g_strerror(errno));
-		return TRUE;
+		if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR &&
+		    errno != ECONNABORTED)
+			log_warn("lmtp: accept: %s", g_strerror(errno));
+		return G_SOURCE_CONTINUE;
 	}
-	/* our own blocking descriptor; GIO closes its own */
-	(void)fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
 	session_run(fd, &w->engine, &w->set);
-	return TRUE;
+	return G_SOURCE_CONTINUE;
 }
 
 /* worker_on_stop - the stop pipe is readable: no new connections */
@@ -110,8 +115,9 @@ worker_on_stop(gint fd, GIOCondition cond, gpointer data)
 
 	(void)fd;
 	(void)cond;
-	g_socket_service_stop(w->service);
-	g_socket_listener_close(G_SOCKET_LISTENER(w->service));
+	for (size_t i = 0; i < w->nsources; i++)
+		g_source_remove(w->sources[i]);
+	w->nsources = 0;
 	g_main_loop_quit(w->loop);
 	return G_SOURCE_REMOVE;
 }
@@ -166,30 +172,25 @@ worker_main(const char *config, const char *fds, int cfd)
 	conf_free(&conf);
 
 	w.loop = g_main_loop_new(NULL, FALSE);
-	w.service = g_socket_service_new();
 	list = g_strsplit(fds, ",", DEPUTYD_MAX_LISTEN);
 	for (gchar **f = list; *f != NULL; f++) {
-		GError *ge = NULL;
-		GSocket *s = g_socket_new_from_fd(atoi(*f), &ge);
+		int lfd = atoi(*f);
 
-		if (s == NULL || !g_socket_listener_add_socket(
-		    G_SOCKET_LISTENER(w.service), s, NULL, &ge)) {
+		if (lfd < DEPUTYD_LISTEN_FD0 || fcntl(lfd, F_SETFL,
+		    fcntl(lfd, F_GETFL) | O_NONBLOCK) != 0) {
 			log_warn("deputyd worker: socket %s: %s", *f,
-			    ge ? ge->message : "?");
-			g_clear_error(&ge);
+			    g_strerror(errno));
 			g_strfreev(list);
 			return 1;
 		}
-		g_object_unref(s);
+		(void)fcntl(lfd, F_SETFD, FD_CLOEXEC);
+		w.sources[w.nsources++] = g_unix_fd_add(lfd, G_IO_IN,
+		    worker_incoming, &w);
 	}
 	g_strfreev(list);
-	g_signal_connect(w.service, "incoming", G_CALLBACK(worker_incoming),
-	    &w);
 	g_unix_fd_add(worker_stop_pipe[0], G_IO_IN, worker_on_stop, &w);
-	g_socket_service_start(w.service);
 	g_main_loop_run(w.loop);
 
-	g_object_unref(w.service);
 	g_main_loop_unref(w.loop);
 	engine_close(&w.engine);
 	g_free(w.hostname);
@@ -336,6 +337,17 @@ master_open_listeners(struct master *m, char **error_r)
 	return 0;
 }
 
+/* master_respawn - replace a worker that died young, a second later */
+static gboolean
+master_respawn(gpointer data)
+{
+	struct master *m = data;
+
+	if (!m->stopping)
+		master_spawn(m);
+	return G_SOURCE_REMOVE;
+}
+
 /* master_child_exited - a worker ended: reap, replace if it should run */
 static void
 master_child_exited(GPid pid, gint status, gpointer data)
@@ -355,10 +367,11 @@ master_child_exited(GPid pid, gint status, gpointer data)
 			    (int)pid, WIFSIGNALED(status) ? "killed by signal" :
 			    "exited", WIFSIGNALED(status) ? WTERMSIG(status) :
 			    WEXITSTATUS(status), young ? " in a second" : "");
-			if (young)
-				sleep(1);
 			g_ptr_array_remove_index_fast(m->children, i);
-			master_spawn(m);
+			if (young)
+				g_timeout_add_seconds(1, master_respawn, m);
+			else
+				master_spawn(m);
 		} else {
 			g_ptr_array_remove_index_fast(m->children, i);
 		}

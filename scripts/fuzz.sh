@@ -107,7 +107,7 @@ EOF
 
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer $SAN \
-    -I$build -I$here/gateway -I$here/directory -I$here/templates -I$here/lib \
+    -I$build -I$here/gateway -I$here/directory -I$here/templates -I$here/lib -I$here/lmtp \
     -I$here/sieve -I$here/tests/fuzz \
     -DHAVE_CONFIG_H -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" -DRUNSTATEDIR=\"/run\" \
     -DPKGDATADIR=\"/usr/share/deputy\" $PC_CFLAGS"
@@ -116,7 +116,7 @@ CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer $SAN \
 lib_objs=""
 build_failed=0
 # (sieve/: only the libsieve runner; the Pigeonhole plugin needs Dovecot)
-for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c "$here"/lib/*.c \
+for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c "$here"/lib/*.c "$here"/lmtp/proto.c \
     "$here"/sieve/script.c "$here"/sieve/isolate.c "$here"/sieve/vacation.c; do
 	[ -f "$src" ] || continue
 	case $(basename "$src") in main.c) continue ;; esac
