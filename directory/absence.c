@@ -9,9 +9,25 @@
  *	the instances that a RECURRENCE-ID sibling with the same UID
  *	replaces. Events with STATUS:CANCELLED are ignored.
  *
+ *	Only what defines time is read: the components VCALENDAR, VEVENT,
+ *	VTIMEZONE, STANDARD, DAYLIGHT and the properties UID, DTSTART,
+ *	DTEND, DURATION, RRULE, RDATE, EXDATE, RECURRENCE-ID, STATUS
+ *	(CANCELLED), TZID, TZOFFSETFROM, TZOFFSETTO. Everything else is
+ *	dropped before libical parses, so that an empty DESCRIPTION: or a
+ *	property libical does not know (LINK, SUBCALENDAR-ID) in a
+ *	client's export does not make the whole value unusable.
+ *
  *	Interpretation, where RFC 5545 leaves room or deputy differs:
- *	- A TZID names a VTIMEZONE of the same calendar, else one of
- *	  libical's builtin zones ("Europe/Berlin").
+ *	- A TZID that tzdata knows (an IANA name, or one with a vendor
+ *	  prefix such as "/mozilla.org/20050126_1/Europe/Berlin") is the
+ *	  system's zone, even when the calendar has a VTIMEZONE of that
+ *	  name (exports cut theirs short); other names need a VTIMEZONE.
+ *	- Local times follow RFC 5545 3.3.5: one that occurs twice is the
+ *	  first; one in the spring gap takes the offset before the gap.
+ *	- DTSTART is always the first instance and counts toward COUNT,
+ *	  also when it does not match the RRULE.
+ *	- A DATE-TIME RECURRENCE-ID or EXDATE of an all-day event (as
+ *	  Outlook writes them) names the day it falls on.
  *	- Floating times (no TZID, no "Z") are taken as UTC.
  *	- All-day (DATE) values begin at midnight in their TZID when one
  *	  is given (deputyctl writes one), else at midnight UTC.
@@ -201,7 +217,42 @@ absence_collect(icalcomponent *comp, int depth, GPtrArray *out,
 	return 0;
 }
 
-/* absence_zone - the zone named by PROP's TZID, NULL when it has none */
+/*
+ * absence_zone_system - the system's zone (tzdata, through libical's
+ * builtin zones) for TZID, or NULL
+ *
+ * An IANA name is taken as it is. A name with a vendor prefix, as
+ * Thunderbird ("/mozilla.org/20050126_1/America/New_York"), Evolution
+ * ("/freeassociation.sourceforge.net/Tzfile/Europe/Berlin") or Citadel
+ * ("/citadel.org/20190914_1/Europe/Berlin") write it, is tried without
+ * its leading parts, the longest rest first.
+ */
+icaltimezone *
+absence_zone_system(const char *tzid)
+{
+	icaltimezone *zone;
+	const char *p;
+
+	if (tzid == NULL || *tzid == '\0' || strlen(tzid) > 256)
+		return NULL;
+	if (*tzid != '/')
+		return icaltimezone_get_builtin_timezone(tzid);
+	for (p = strchr(tzid + 1, '/'); p != NULL; p = strchr(p + 1, '/'))
+		if ((zone = icaltimezone_get_builtin_timezone(p + 1)) != NULL)
+			return zone;
+	return NULL;
+}
+
+/*
+ * absence_zone - the zone named by PROP's TZID, NULL when it has none
+ *
+ * The system's zone comes first for a name it knows, as in the
+ * reference implementations (python-icalendar, dateutil): exports often
+ * carry a VTIMEZONE cut short to the years around the export, which
+ * would put older or later events an hour off. The calendar's own
+ * VTIMEZONE serves the names tzdata does not know ("W. Europe Standard
+ * Time", "Custom Zone").
+ */
 static int
 absence_zone(icalcomponent *event, icalproperty *prop, const char *what,
 	     icaltimezone **zone_r, char **error_r)
@@ -220,14 +271,12 @@ absence_zone(icalcomponent *event, icalproperty *prop, const char *what,
 		return absence_fail(error_r, "empty TZID in %s", what);
 	if (strlen(tzid) > 256)
 		return absence_fail(error_r, "overlong TZID in %s", what);
-	zone = NULL;
+	zone = absence_zone_system(tzid);
 	for (c = icalcomponent_get_parent(event); c != NULL && zone == NULL;
 	     c = icalcomponent_get_parent(c)) {
 		if (icalcomponent_isa(c) == ICAL_VCALENDAR_COMPONENT)
 			zone = icalcomponent_get_timezone(c, tzid);
 	}
-	if (zone == NULL)
-		zone = icaltimezone_get_builtin_timezone(tzid);
 	if (zone == NULL)
 		zone = icaltimezone_get_builtin_timezone_from_tzid(tzid);
 	if (zone == NULL)
@@ -253,14 +302,60 @@ absence_valid_time(struct icaltimetype tt)
 	    && tt.minute < 60 && tt.second >= 0 && tt.second <= 60;
 }
 
-/* absence_time - TT as seconds since the epoch, in ZONE or else UTC */
+/* absence_offset_at - the UTC offset of ZONE at instant T */
+static int
+absence_offset_at(icaltimezone *zone, time_t t)
+{
+	struct icaltimetype u;
+
+	u = icaltime_from_timet_with_zone(t, 0,
+					  icaltimezone_get_utc_timezone());
+	return icaltimezone_get_utc_offset_of_utc_time(zone, &u, NULL);
+}
+
+/*
+ * absence_time - TT as seconds since the epoch, in ZONE or else UTC
+ *
+ * RFC 5545 3.3.5: a local time that occurs twice (the autumn change)
+ * is the first of the two; one that does not occur (the spring gap)
+ * takes the UTC offset from before the gap, so 02:30 on the night
+ * New York moves to summer time is 03:30 EDT. libical takes the second
+ * of two, and the offset after a gap: an hour off in both cases.
+ */
 static time_t
 absence_time(struct icaltimetype tt, icaltimezone *zone)
 {
-	if (icaltime_is_utc(tt))
-		zone = icaltimezone_get_utc_timezone();
-	/* A NULL zone leaves the time alone: floating counts as UTC. */
-	return icaltime_as_timet_with_zone(tt, zone);
+	time_t	wall, best, u;
+	int	before, after, off, found;
+
+	if (icaltime_is_utc(tt) || zone == NULL
+	    || zone == icaltimezone_get_utc_timezone()) {
+		/* A NULL zone leaves the time alone: floating counts as UTC. */
+		tt.zone = NULL;
+		return icaltime_as_timet_with_zone(tt, NULL);
+	}
+	tt.zone = NULL;
+	if (tt.is_date) {
+		tt.is_date = 0;
+		tt.hour = tt.minute = tt.second = 0;
+	}
+	wall = icaltime_as_timet_with_zone(tt, NULL);
+	before = absence_offset_at(zone, wall - 86400);
+	after = absence_offset_at(zone, wall + 86400);
+	best = wall - before;		/* the gap: the offset before it */
+	found = 0;
+	off = before;
+	for (;;) {
+		u = wall - off;
+		if (absence_offset_at(zone, u) == off && (!found || u < best)) {
+			best = u;
+			found = 1;
+		}
+		if (off == after)
+			break;
+		off = after;
+	}
+	return best;
 }
 
 /* absence_day_key - the calendar day of TT as one comparable number */
@@ -320,6 +415,18 @@ absence_add_exclusion(struct absence_event *ev, struct icaltimetype tt,
 		return absence_fail(error_r, "more than %d EXDATE values",
 				    ABSENCE_MAX_DATES);
 	if (tt.is_date && !ev->start_tt.is_date) {
+		key = absence_day_key(tt);
+		g_array_append_val(ev->ex_dates, key);
+	} else if (!tt.is_date && ev->start_tt.is_date) {
+		/*
+		 * A day of an all-day event named by a DATE-TIME, as Outlook
+		 * writes the RECURRENCE-ID of a moved all-day instance
+		 * (midnight in its own zone): the day as written, or in the
+		 * event's zone for a UTC value.
+		 */
+		if (icaltime_is_utc(tt) && ev->zone != NULL)
+			tt = icaltime_from_timet_with_zone(absence_time(tt,
+			    NULL), 0, ev->zone);
 		key = absence_day_key(tt);
 		g_array_append_val(ev->ex_dates, key);
 	} else {
@@ -633,12 +740,155 @@ absence_prescan(const char *text, char **error_r)
 	return ret;
 }
 
+/* Components and properties that define when someone is away. */
+static const char *const absence_components[] = {
+	"VCALENDAR", "VEVENT", "VTIMEZONE", "STANDARD", "DAYLIGHT",
+};
+static const char *const absence_properties[] = {
+	"UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
+	"RECURRENCE-ID", "STATUS", "TZID", "TZOFFSETFROM", "TZOFFSETTO",
+};
+
+/* absence_listed - whether NAME (LEN bytes) is one of LIST, any case */
+static int
+absence_listed(const char *name, size_t len, const char *const *list,
+	       size_t count)
+{
+	size_t	i;
+
+	for (i = 0; i < count; i++)
+		if (strlen(list[i]) == len
+		    && g_ascii_strncasecmp(name, list[i], len) == 0)
+			return 1;
+	return 0;
+}
+
+/* absence_cancelled - whether a property's text from ';' or ':' on is CANCELLED */
+static int
+absence_cancelled(const char *p)
+{
+	int	quoted = 0;
+
+	for (; *p != '\0' && (quoted || *p != ':'); p++)
+		if (*p == '"')
+			quoted = !quoted;
+	if (*p != ':')
+		return 0;
+	for (p++; *p == ' ' || *p == '\t'; p++)
+		;
+	return g_ascii_strncasecmp(p, "CANCELLED", 9) == 0
+	    && strspn(p + 9, " \t\r") == strlen(p + 9);
+}
+
+/*
+ * absence_filter - the lines of TEXT that define time, for libical
+ *
+ * Exports carry much that deputy never reads, and libical marks some
+ * of it as an error (an empty DESCRIPTION:, a property it does not
+ * know such as SUBCALENDAR-ID or RFC 9253 LINK): an absence must not
+ * fail for a bad LOCATION. So libical only sees the components and
+ * properties listed above; an error that remains concerns time and
+ * still refuses the value. BEGIN and END lines are written anew from
+ * the names the nesting check counted (BEGIN only as "BEGIN:" with a
+ * value, END in any form), so that libical and absence_prescan()
+ * agree on the nesting; other kept lines are copied as they are, with
+ * their continuation lines. Unknown components (VALARM, VTODO, X-...)
+ * are dropped with everything inside them.
+ */
+static char *
+absence_filter(const char *text)
+{
+	GString *out, *logical;
+	GPtrArray *stack;
+	const char *line, *next, *p;
+	size_t	name_len, skip, n;
+	int	keep;
+
+	out = g_string_sized_new(strlen(text) + 64);
+	logical = g_string_sized_new(128);
+	stack = g_ptr_array_new_with_free_func(g_free);
+	skip = 0;
+	for (line = text; *line != '\0'; line = next) {
+		/* one logical line: LINE up to NEXT, unfolded into LOGICAL */
+		g_string_truncate(logical, 0);
+		next = line;
+		do {
+			p = next;
+			if (next != line)
+				p++;		/* the folding blank */
+			for (next = p; *next != '\0' && *next != '\n'; next++)
+				if (*next != '\r' || next[1] != '\n')
+					g_string_append_c(logical, *next);
+			if (*next == '\n')
+				next++;
+		} while (*next == ' ' || *next == '\t');
+		name_len = strcspn(logical->str, ";:");
+		p = logical->str + name_len;	/* ';', ':' or the end */
+		if (name_len == 5 && g_ascii_strncasecmp(logical->str,
+							 "BEGIN", 5) == 0) {
+			if (*p != ':')
+				continue;
+			for (p++; *p == ' ' || *p == '\t'; p++)
+				;
+			n = strlen(p);
+			while (n > 0 && g_ascii_isspace(p[n - 1]))
+				n--;
+			if (n == 0)
+				continue;	/* not a BEGIN to the prescan */
+			if (skip > 0) {
+				skip++;
+				continue;
+			}
+			if (!absence_listed(p, n, absence_components,
+					    G_N_ELEMENTS(absence_components))) {
+				skip = 1;
+				continue;
+			}
+			g_ptr_array_add(stack, g_ascii_strup(p, (gssize)n));
+			g_string_append_printf(out, "BEGIN:%s\r\n",
+			    (const char *)g_ptr_array_index(stack,
+							    stack->len - 1));
+			continue;
+		}
+		if (name_len == 3 && g_ascii_strncasecmp(logical->str, "END",
+							 3) == 0) {
+			if (skip > 0) {
+				skip--;
+			} else if (stack->len > 0) {
+				g_string_append_printf(out, "END:%s\r\n",
+				    (const char *)g_ptr_array_index(stack,
+							    stack->len - 1));
+				g_ptr_array_remove_index(stack,
+							 stack->len - 1);
+			}
+			continue;
+		}
+		keep = skip == 0 && stack->len > 0
+		    && absence_listed(logical->str, name_len,
+				      absence_properties,
+				      G_N_ELEMENTS(absence_properties));
+		/* STATUS matters only as CANCELLED; "STATUS:" is no error */
+		if (keep && name_len == 6 && g_ascii_strncasecmp(logical->str,
+		    "STATUS", 6) == 0 && !absence_cancelled(p))
+			keep = 0;
+		if (keep) {
+			g_string_append_len(out, line, next - line);
+			if (next[-1] != '\n')
+				g_string_append(out, "\r\n");
+		}
+	}
+	g_ptr_array_free(stack, TRUE);
+	g_string_free(logical, TRUE);
+	return g_string_free(out, FALSE);
+}
+
 /* absence_parse - parse and check one value */
 static int
 absence_parse(const char *text, struct absence_value *val, char **error_r)
 {
 	struct absence_event *ev;
 	GPtrArray *comps;
+	char   *filtered;
 	guint	i;
 	int	ret;
 
@@ -656,9 +906,11 @@ absence_parse(const char *text, struct absence_value *val, char **error_r)
 
 	if (absence_prescan(text, error_r) < 0)
 		return -1;
+	filtered = absence_filter(text);
 	icalerror_set_errors_are_fatal(0);
 	icalerror_clear_errno();
-	val->root = icalparser_parse_string(text);
+	val->root = icalparser_parse_string(filtered);
+	g_free(filtered);
 	if (val->root == NULL)
 		return absence_fail(error_r, "absence value is not iCalendar "
 				    "(unbalanced BEGIN/END?)");
@@ -736,15 +988,62 @@ absence_instance(const struct absence_event *ev, struct icaltimetype occ,
 	}
 }
 
-/* absence_event_check - whether an instance of EV covers NOW */
+/* absence_same_local - whether A and B are the same local date-time */
+static int
+absence_same_local(struct icaltimetype a, struct icaltimetype b)
+{
+	return a.year == b.year && a.month == b.month && a.day == b.day
+	    && (a.is_date || b.is_date || (a.hour == b.hour
+	    && a.minute == b.minute && a.second == b.second));
+}
+
+/*
+ * absence_rule_start - RULE and DTSTART as the iterator should see them
+ *
+ * libical's iterator, given a zoned DTSTART, normalizes an instance
+ * that falls into the spring gap (02:30 becomes 03:30) and carries the
+ * shifted hour into the next instance: a daily 02:30 comes out at
+ * 03:30 the day after the change too. So the rule is expanded in wall
+ * clock time (a floating DTSTART) and each instance is placed in the
+ * zone afterwards by absence_time(); a UTC UNTIL is turned into the
+ * zone's wall clock time to match.
+ */
+static void
+absence_rule_start(const struct absence_event *ev,
+		   struct icalrecurrencetype *rule, struct icaltimetype *st)
+{
+	time_t	until;
+
+	*st = ev->start_tt;
+	if (ev->zone == NULL || icaltime_is_utc(*st))
+		return;
+	st->zone = NULL;
+	if (!icaltime_is_null_time(rule->until) && !rule->until.is_date
+	    && icaltime_is_utc(rule->until)) {
+		until = icaltime_as_timet_with_zone(rule->until,
+					icaltimezone_get_utc_timezone());
+		rule->until = icaltime_from_timet_with_zone(until, 0,
+							    ev->zone);
+		rule->until.zone = NULL;
+	}
+}
+
+/*
+ * absence_event_check - whether an instance of EV covers NOW
+ *
+ * DTSTART is always the first instance (RFC 5545 3.8.5.3), and counts
+ * toward COUNT, also when it does not match the rule; libical 3.0
+ * leaves it out then and gives COUNT instances of the rule.
+ */
 static int
 absence_event_check(const struct absence_event *ev, time_t now,
 		    struct absence_budget *budget, struct absence_best *best,
 		    char **error_r)
 {
 	icalrecur_iterator *it;
-	struct icalrecurrencetype *rule;
-	struct icaltimetype occ;
+	struct icalrecurrencetype rule;
+	struct icaltimetype occ, st;
+	int	first, left;
 	guint	i;
 
 	if (ev->cancelled)
@@ -753,20 +1052,20 @@ absence_event_check(const struct absence_event *ev, time_t now,
 		absence_instance(ev, g_array_index(ev->rdates,
 						   struct icaltimetype, i),
 				 now, best);
-	if (ev->rrules->len == 0) {
-		absence_instance(ev, ev->start_tt, now, best);
-		return 0;
-	}
+	absence_instance(ev, ev->start_tt, now, best);
 	for (i = 0; i < ev->rrules->len; i++) {
-		rule = g_ptr_array_index(ev->rrules, i);
+		rule = *(struct icalrecurrencetype *)
+		    g_ptr_array_index(ev->rrules, i);
 		if (++budget->rules > ABSENCE_MAX_RULES)
 			return absence_fail(error_r, "more than %d RRULEs to "
 					    "expand", ABSENCE_MAX_RULES);
+		absence_rule_start(ev, &rule, &st);
 		icalerror_clear_errno();
-		it = icalrecur_iterator_new(*rule, ev->start_tt);
+		it = icalrecur_iterator_new(rule, st);
 		if (it == NULL)
 			return absence_fail(error_r, "cannot expand RRULE");
-		for (;;) {
+		left = rule.count > 0 ? rule.count : -1;
+		for (first = 1; left != 0; first = 0) {
 			if (++budget->steps > ABSENCE_MAX_STEPS) {
 				icalrecur_iterator_free(it);
 				return absence_fail(error_r, "RRULE needs more "
@@ -776,6 +1075,17 @@ absence_event_check(const struct absence_event *ev, time_t now,
 			occ = icalrecur_iterator_next(it);
 			if (icaltime_is_null_time(occ))
 				break;
+			if (absence_same_local(occ, st)) {
+				if (left > 0)
+					left--;
+				continue;	/* DTSTART, done above */
+			}
+			if (first && left > 0)
+				left--;		/* DTSTART took its place */
+			if (left == 0)
+				break;
+			if (left > 0)
+				left--;
 			if (absence_time(occ, ev->zone) > now)
 				break;
 			absence_instance(ev, occ, now, best);

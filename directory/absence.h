@@ -29,4 +29,12 @@ int absence_check(const char *const *values, time_t now,
 /* absence_validate - whether TEXT parses as an absence; -1 with *error_r */
 int absence_validate(const char *text, char **error_r);
 
+/*
+ * absence_zone_system - the system's zone (tzdata) for an IANA TZID,
+ * or for one with a vendor prefix ("/mozilla.org/20050126_1/Europe/
+ * Berlin"); NULL when tzdata does not know it. libical owns the zone.
+ */
+struct _icaltimezone;
+struct _icaltimezone *absence_zone_system(const char *tzid);
+
 #endif
