@@ -33,9 +33,9 @@
  *	  is given (deputyctl writes one), else at midnight UTC.
  *	- An all-day event without DTEND or DURATION is that one day; an
  *	  all-day DTEND equal to DTSTART is taken as that one day too.
- *	- A DATE-TIME event without DTEND or DURATION and without
- *	  recurrence is open-ended: away from DTSTART on (end = 0). With
- *	  recurrence it is an error.
+ *	- A DATE-TIME event without DTEND or DURATION ends when it starts
+ *	  (RFC 5545 3.6.1): a reminder, not an absence; it covers no
+ *	  instant. (deputy took it as open-ended before issue 19.)
  *	- An exact DTEND - DTSTART applies to every instance; a DURATION's
  *	  days and weeks are calendar days (23 or 25 hours on DST days).
  *	- When instances overlap, the reported one is the covering instance
@@ -86,7 +86,6 @@ struct absence_event {
 	icalcomponent *comp;		/* owned by the parsed root */
 	struct icaltimetype start_tt;	/* DTSTART as written, zone set */
 	icaltimezone *zone;		/* NULL: UTC or floating */
-	int	open_ended;
 	int	dur_days;		/* calendar days of one instance */
 	time_t	dur_secs;		/* and exact seconds on top */
 	int	cancelled;
@@ -450,7 +449,7 @@ absence_days_between(struct icaltimetype a, struct icaltimetype b)
 
 /* absence_duration - DTEND or DURATION into days and seconds */
 static int
-absence_duration(struct absence_event *ev, int recurring, char **error_r)
+absence_duration(struct absence_event *ev, char **error_r)
 {
 	icalproperty *dtend, *duration;
 	struct icaltimetype end_tt;
@@ -512,11 +511,9 @@ absence_duration(struct absence_event *ev, int recurring, char **error_r)
 		ev->dur_secs = 0;
 		return 0;
 	}
-	if (recurring)
-		return absence_fail(error_r, "a recurring VEVENT with a "
-				    "DATE-TIME DTSTART needs DTEND or "
-				    "DURATION");
-	ev->open_ended = 1;
+	/* RFC 5545 3.6.1: it ends when it starts, and covers no instant */
+	ev->dur_days = 0;
+	ev->dur_secs = 0;
 	return 0;
 }
 
@@ -608,8 +605,7 @@ absence_event_prepare(icalcomponent *comp, struct absence_event **ev_r,
 	g_ptr_array_free(props, TRUE);
 	if (ret < 0)
 		return -1;
-	return absence_duration(ev, ev->rrules->len > 0 || ev->rdates->len > 0,
-				error_r);
+	return absence_duration(ev, error_r);
 }
 
 /* absence_same_uid - whether two events carry the same UID (or none) */
@@ -967,21 +963,17 @@ absence_instance(const struct absence_event *ev, struct icaltimetype occ,
 	start = absence_time(occ, ev->zone);
 	if (start > now || absence_excluded(ev, occ, start))
 		return;
-	if (ev->open_ended) {
-		end = 0;
+	end_tt = occ;
+	if (ev->dur_days > 0) {
+		icaltime_adjust(&end_tt, ev->dur_days, 0, 0, 0);
+		end = absence_time(end_tt, ev->zone);
 	} else {
-		end_tt = occ;
-		if (ev->dur_days > 0) {
-			icaltime_adjust(&end_tt, ev->dur_days, 0, 0, 0);
-			end = absence_time(end_tt, ev->zone);
-		} else {
-			end = start;
-		}
-		end += ev->dur_secs;
-		if (now >= end)
-			return;
+		end = start;
 	}
-	if (!best->found || end == 0 || (best->end != 0 && end > best->end)) {
+	end += ev->dur_secs;
+	if (now >= end)
+		return;
+	if (!best->found || end > best->end) {
 		best->found = 1;
 		best->start = start;
 		best->end = end;

@@ -19,7 +19,7 @@
 
 struct absence_result {
 	time_t start;		/* start of the current absence */
-	time_t end;		/* its end (exclusive); 0 if open-ended */
+	time_t end;		/* its end (exclusive), after start */
 };
 
 /* absence_check - whether NOW falls into one of the VALUES */

@@ -106,7 +106,7 @@ struct absence_row {
 	const char *now;
 	int	expect;
 	const char *start;		/* when expect == 1 */
-	const char *end;		/* "" for open-ended */
+	const char *end;
 	const char *error;		/* substring, when expect == -1 */
 };
 
@@ -212,8 +212,12 @@ static const struct absence_row rows[] = {
 	  CAL("DTSTART:20261221T090000\r\nDTEND:20261221T100000\r\n"),
 	  "2026-12-21T09:30:00Z", 1,
 	  "2026-12-21T09:00:00Z", "2026-12-21T10:00:00Z", NULL },
-	{ "open-ended DATE-TIME", CAL("DTSTART:20261221T090000Z\r\n"),
-	  "2030-01-01T00:00:00Z", 1, "2026-12-21T09:00:00Z", "", NULL },
+	{ "DATE-TIME without DTEND ends as it starts (RFC 5545 3.6.1)",
+	  CAL("DTSTART:20261221T090000Z\r\n"),
+	  "2026-12-21T09:00:00Z", 0, NULL, NULL, NULL },
+	{ "DATE-TIME without DTEND is not open-ended",
+	  CAL("DTSTART:20261221T090000Z\r\n"),
+	  "2030-01-01T00:00:00Z", 0, NULL, NULL, NULL },
 	{ "all-day DTEND equal to DTSTART is one day",
 	  CAL("DTSTART;VALUE=DATE:20261221\r\nDTEND;VALUE=DATE:20261221\r\n"),
 	  "2026-12-21T23:00:00Z", 1,
@@ -372,9 +376,9 @@ static const struct absence_row rows[] = {
 	  CAL("DTSTART:20261221T090000Z\r\nDTEND:20261221T170000Z\r\n"
 	      "DURATION:PT1H\r\n"),
 	  "2026-12-21T12:00:00Z", -1, NULL, NULL, "DURATION" },
-	{ "recurring without end",
+	{ "recurring without end: instants of no length",
 	  CAL("DTSTART:20261221T090000Z\r\nRRULE:FREQ=DAILY\r\n"),
-	  "2026-12-21T12:00:00Z", -1, NULL, NULL, "DTEND or DURATION" },
+	  "2026-12-22T09:00:00Z", 0, NULL, NULL, NULL },
 };
 
 /* ts - "YYYY-MM-DDTHH:MM:SSZ" to time_t */
