@@ -24,11 +24,13 @@
  *	  name (exports cut theirs short); other names need a VTIMEZONE.
  *	- Local times follow RFC 5545 3.3.5: one that occurs twice is the
  *	  first; one in the spring gap takes the offset before the gap.
- *	- DTSTART is always the first instance and counts toward COUNT,
- *	  also when it does not match the RRULE.
+ *	- DTSTART is always the first instance, also when it does not
+ *	  match the RRULE; COUNT counts the rule's own instances then.
  *	- A DATE-TIME RECURRENCE-ID or EXDATE of an all-day event (as
  *	  Outlook writes them) names the day it falls on.
- *	- Floating times (no TZID, no "Z") are taken as UTC.
+ *	- A DATE-TIME without TZID is in the zone that the calendar's
+ *	  X-WR-TIMEZONE names (Google's exports), when tzdata knows it;
+ *	  else a floating time (no TZID, no "Z") is taken as UTC.
  *	- All-day (DATE) values begin at midnight in their TZID when one
  *	  is given (deputyctl writes one), else at midnight UTC.
  *	- An all-day event without DTEND or DURATION is that one day; an
@@ -43,8 +45,8 @@
  * DIAGNOSTICS
  *	-1 with *error_r when any value cannot be used: larger than 64 KiB,
  *	not iCalendar, no VEVENT, an X-LIC-ERROR that libical inserted for
- *	a bad line, missing or invalid DTSTART, unknown TZID, DTEND before
- *	DTSTART, DTEND together with DURATION, a bad RRULE, or recurrences
+ *	a bad line among those read, missing or invalid DTSTART, unknown
+ *	TZID, DTEND before DTSTART, a bad RRULE, or recurrences
  *	that need more than 100000 steps to reach NOW or more than 16
  *	RRULEs in all (libical may spend up to about half a second on a
  *	rule that never matches; this bounds the total). One
@@ -89,6 +91,7 @@ struct absence_event {
 	int	dur_days;		/* calendar days of one instance */
 	time_t	dur_secs;		/* and exact seconds on top */
 	int	cancelled;
+	int	override;		/* has a RECURRENCE-ID */
 	GPtrArray *rrules;		/* struct icalrecurrencetype * */
 	GArray *rdates;			/* struct icaltimetype, zone set */
 	GArray *ex_times;		/* time_t of excluded instances */
@@ -364,6 +367,40 @@ absence_day_key(struct icaltimetype tt)
 	return tt.year * 10000 + tt.month * 100 + tt.day;
 }
 
+/*
+ * absence_calendar_zone - the system zone that the X-WR-TIMEZONE of
+ * EVENT's calendar names, or NULL
+ *
+ * Google Calendar and others write the calendar's zone there and
+ * times in UTC or floating; as with the x-wr-timezone library that
+ * python-recurring-ical-events uses, such times are the calendar's
+ * zone's (the same instant for a UTC time, but a rule repeats in the
+ * zone's wall clock time, across its DST changes).
+ */
+static icaltimezone *
+absence_calendar_zone(icalcomponent *event)
+{
+	icalcomponent *c;
+	icalproperty *p;
+	const char *name;
+
+	for (c = icalcomponent_get_parent(event); c != NULL;
+	     c = icalcomponent_get_parent(c)) {
+		if (icalcomponent_isa(c) != ICAL_VCALENDAR_COMPONENT)
+			continue;
+		for (p = icalcomponent_get_first_property(c, ICAL_X_PROPERTY);
+		     p != NULL;
+		     p = icalcomponent_get_next_property(c, ICAL_X_PROPERTY)) {
+			name = icalproperty_get_x_name(p);
+			if (name != NULL
+			    && g_ascii_strcasecmp(name, "X-WR-TIMEZONE") == 0)
+				return absence_zone_system(
+				    icalproperty_get_x(p));
+		}
+	}
+	return NULL;
+}
+
 /* absence_prop_time - a checked DATE or DATE-TIME property value */
 static int
 absence_prop_time(icalcomponent *event, icalproperty *prop, const char *what,
@@ -394,6 +431,14 @@ absence_prop_time(icalcomponent *event, icalproperty *prop, const char *what,
 		return absence_fail(error_r, "%s is not a valid date", what);
 	if (absence_zone(event, prop, what, zone_r, error_r) < 0)
 		return -1;
+	if (*zone_r == NULL && !tt.is_date
+	    && (*zone_r = absence_calendar_zone(event)) != NULL
+	    && icaltime_is_utc(tt)) {
+		/* libical 3.0 marks the converted time as UTC: unmark it */
+		tt = icaltime_from_timet_with_zone(absence_time(tt, NULL), 0,
+						   *zone_r);
+		tt.zone = NULL;
+	}
 	if (icaltime_is_utc(tt))
 		*zone_r = NULL;
 	else if (*zone_r != NULL)
@@ -462,9 +507,11 @@ absence_duration(struct absence_event *ev, char **error_r)
 						 ICAL_DTEND_PROPERTY);
 	duration = icalcomponent_get_first_property(ev->comp,
 						    ICAL_DURATION_PROPERTY);
-	if (dtend != NULL && duration != NULL)
-		return absence_fail(error_r, "VEVENT has both DTEND and "
-				    "DURATION");
+	/*
+	 * RFC 5545 forbids both; Thunderbird writes DURATION:PT0S beside
+	 * the DTEND of some overrides. DTEND wins, as in the reference
+	 * implementations.
+	 */
 	if (dtend != NULL) {
 		if (absence_prop_time(ev->comp, dtend, "DTEND", &end_tt,
 				      &end_zone, error_r) < 0)
@@ -538,6 +585,8 @@ absence_event_prepare(icalcomponent *comp, struct absence_event **ev_r,
 	ev->ex_times = g_array_new(FALSE, FALSE, sizeof(time_t));
 	ev->ex_dates = g_array_new(FALSE, FALSE, sizeof(int));
 	ev->cancelled = icalcomponent_get_status(comp) == ICAL_STATUS_CANCELLED;
+	ev->override = icalcomponent_get_first_property(comp,
+	    ICAL_RECURRENCEID_PROPERTY) != NULL;
 	*ev_r = ev;
 
 	prop = icalcomponent_get_first_property(comp, ICAL_DTSTART_PROPERTY);
@@ -562,6 +611,9 @@ absence_event_prepare(icalcomponent *comp, struct absence_event **ev_r,
 		prop = g_ptr_array_index(props, i);
 		switch (icalproperty_isa(prop)) {
 		case ICAL_RRULE_PROPERTY:
+			/* an override is one instance, whatever it repeats */
+			if (ev->override)
+				break;
 			if (ev->rrules->len >= 16) {
 				ret = absence_fail(error_r, "too many RRULEs");
 				break;
@@ -576,6 +628,8 @@ absence_event_prepare(icalcomponent *comp, struct absence_event **ev_r,
 						   "INTERVAL");
 			break;
 		case ICAL_RDATE_PROPERTY:
+			if (ev->override)
+				break;
 			if (ev->rdates->len >= ABSENCE_MAX_DATES) {
 				ret = absence_fail(error_r, "too many RDATEs");
 				break;
@@ -641,7 +695,7 @@ absence_overrides(struct absence_value *val, char **error_r)
 			return -1;
 		for (j = 0; j < val->events->len; j++) {
 			master = g_ptr_array_index(val->events, j);
-			if (master == ov || master->rrules->len == 0
+			if (master == ov || master->override
 			    || !absence_same_uid(master->comp, ov->comp))
 				continue;
 			if (absence_add_exclusion(master, tt, zone,
@@ -743,6 +797,7 @@ static const char *const absence_components[] = {
 static const char *const absence_properties[] = {
 	"UID", "DTSTART", "DTEND", "DURATION", "RRULE", "RDATE", "EXDATE",
 	"RECURRENCE-ID", "STATUS", "TZID", "TZOFFSETFROM", "TZOFFSETTO",
+	"X-WR-TIMEZONE",
 };
 
 /* absence_listed - whether NAME (LEN bytes) is one of LIST, any case */
@@ -774,6 +829,20 @@ absence_cancelled(const char *p)
 		;
 	return g_ascii_strncasecmp(p, "CANCELLED", 9) == 0
 	    && strspn(p + 9, " \t\r") == strlen(p + 9);
+}
+
+/* absence_empty_value - whether a property's text from ';' or ':' on has no value */
+static int
+absence_empty_value(const char *p)
+{
+	int	quoted = 0;
+
+	for (; *p != '\0' && (quoted || *p != ':'); p++)
+		if (*p == '"')
+			quoted = !quoted;
+	if (*p != ':')
+		return 1;
+	return strspn(p + 1, " \t\r") == strlen(p + 1);
 }
 
 /*
@@ -863,9 +932,12 @@ absence_filter(const char *text)
 		    && absence_listed(logical->str, name_len,
 				      absence_properties,
 				      G_N_ELEMENTS(absence_properties));
-		/* STATUS matters only as CANCELLED; "STATUS:" is no error */
+		/* STATUS matters only as CANCELLED */
 		if (keep && name_len == 6 && g_ascii_strncasecmp(logical->str,
 		    "STATUS", 6) == 0 && !absence_cancelled(p))
+			keep = 0;
+		/* an empty value ("RRULE:") says nothing, and is no error */
+		if (keep && absence_empty_value(p))
 			keep = 0;
 		if (keep) {
 			g_string_append_len(out, line, next - line);
@@ -1023,9 +1095,12 @@ absence_rule_start(const struct absence_event *ev,
 /*
  * absence_event_check - whether an instance of EV covers NOW
  *
- * DTSTART is always the first instance (RFC 5545 3.8.5.3), and counts
- * toward COUNT, also when it does not match the rule; libical 3.0
- * leaves it out then and gives COUNT instances of the rule.
+ * DTSTART is always the first instance (RFC 5545 3.8.5.3), also when
+ * it does not match the rule; libical 3.0 leaves it out then. What
+ * COUNT means for such a DTSTART the RFC leaves undefined: the rule's
+ * own instances are counted, as python-dateutil and
+ * python-recurring-ical-events do (and the latter's tests expect for
+ * two RRULEs with COUNT each).
  */
 static int
 absence_event_check(const struct absence_event *ev, time_t now,
@@ -1035,7 +1110,6 @@ absence_event_check(const struct absence_event *ev, time_t now,
 	icalrecur_iterator *it;
 	struct icalrecurrencetype rule;
 	struct icaltimetype occ, st;
-	int	first, left;
 	guint	i;
 
 	if (ev->cancelled)
@@ -1056,8 +1130,7 @@ absence_event_check(const struct absence_event *ev, time_t now,
 		it = icalrecur_iterator_new(rule, st);
 		if (it == NULL)
 			return absence_fail(error_r, "cannot expand RRULE");
-		left = rule.count > 0 ? rule.count : -1;
-		for (first = 1; left != 0; first = 0) {
+		for (;;) {
 			if (++budget->steps > ABSENCE_MAX_STEPS) {
 				icalrecur_iterator_free(it);
 				return absence_fail(error_r, "RRULE needs more "
@@ -1067,17 +1140,8 @@ absence_event_check(const struct absence_event *ev, time_t now,
 			occ = icalrecur_iterator_next(it);
 			if (icaltime_is_null_time(occ))
 				break;
-			if (absence_same_local(occ, st)) {
-				if (left > 0)
-					left--;
+			if (absence_same_local(occ, st))
 				continue;	/* DTSTART, done above */
-			}
-			if (first && left > 0)
-				left--;		/* DTSTART took its place */
-			if (left == 0)
-				break;
-			if (left > 0)
-				left--;
 			if (absence_time(occ, ev->zone) > now)
 				break;
 			absence_instance(ev, occ, now, best);

@@ -301,8 +301,11 @@ static const struct absence_row rows[] = {
 	{ "DTSTART off the rule: second instance", OFF_RULE,
 	  "2026-12-11T09:30:00Z", 1,
 	  "2026-12-11T09:00:00Z", "2026-12-11T10:00:00Z", NULL },
-	{ "DTSTART off the rule counts toward COUNT", OFF_RULE,
-	  "2026-12-18T09:30:00Z", 0, NULL, NULL, NULL },
+	{ "DTSTART off the rule: COUNT counts the rule's instances",
+	  OFF_RULE, "2026-12-18T09:30:00Z", 1,
+	  "2026-12-18T09:00:00Z", "2026-12-18T10:00:00Z", NULL },
+	{ "DTSTART off the rule: no fourth Friday", OFF_RULE,
+	  "2026-12-25T09:30:00Z", 0, NULL, NULL, NULL },
 	{ "daily 02:30 in the spring gap is 03:30 EDT", GAP_DAILY,
 	  "2026-03-08T07:45:00Z", 1,
 	  "2026-03-08T07:30:00Z", "2026-03-08T08:30:00Z", NULL },
@@ -332,6 +335,19 @@ static const struct absence_row rows[] = {
 	      "DTEND;TZID=Europe/Berlin:20260301T100000\r\n"
 	      "RRULE:FREQ=WEEKLY;UNTIL=20260405T070000Z\r\n"),
 	  "2026-04-12T07:30:00Z", 0, NULL, NULL, NULL },
+	{ "X-WR-TIMEZONE: a weekly UTC time repeats in Berlin's clock",
+	  "BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Berlin\r\n"
+	  "BEGIN:VEVENT\r\nUID:g\r\nDTSTART:20260319T080000Z\r\n"
+	  "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "END:VCALENDAR\r\n",
+	  "2026-04-02T07:30:00Z", 1,
+	  "2026-04-02T07:00:00Z", "2026-04-02T08:00:00Z", NULL },
+	{ "X-WR-TIMEZONE: a floating time is Brussels'",
+	  "BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Brussels\r\n"
+	  "BEGIN:VEVENT\r\nUID:f\r\nDTSTART:20210916T210000\r\n"
+	  "DTEND:20210916T224500\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	  "2021-09-16T19:00:00Z", 1,
+	  "2021-09-16T19:00:00Z", "2021-09-16T20:45:00Z", NULL },
 	{ "garbage", "this is not a calendar", "2026-12-21T12:00:00Z", -1,
 	  NULL, NULL, "not iCalendar" },
 	{ "empty", "", "2026-12-21T12:00:00Z", -1, NULL, NULL,
@@ -372,10 +388,35 @@ static const struct absence_row rows[] = {
 	{ "all-day DTEND before DTSTART",
 	  CAL("DTSTART;VALUE=DATE:20261221\r\nDTEND;VALUE=DATE:20261220\r\n"),
 	  "2026-12-21T12:00:00Z", -1, NULL, NULL, "DTEND before DTSTART" },
-	{ "DTEND and DURATION",
+	{ "DTEND and DURATION: DTEND wins (Thunderbird writes both)",
 	  CAL("DTSTART:20261221T090000Z\r\nDTEND:20261221T170000Z\r\n"
-	      "DURATION:PT1H\r\n"),
-	  "2026-12-21T12:00:00Z", -1, NULL, NULL, "DURATION" },
+	      "DURATION:PT0S\r\n"),
+	  "2026-12-21T12:00:00Z", 1,
+	  "2026-12-21T09:00:00Z", "2026-12-21T17:00:00Z", NULL },
+	{ "an empty RRULE: is no rule",
+	  CAL("DTSTART;VALUE=DATE:20190101\r\nDTEND;VALUE=DATE:20190102\r\n"
+	      "RRULE:\r\n"),
+	  "2019-01-01T12:00:00Z", 1,
+	  "2019-01-01T00:00:00Z", "2019-01-02T00:00:00Z", NULL },
+	{ "an override with an RRULE is one instance",
+	  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:o\r\n"
+	  "DTSTART;VALUE=DATE:20240701\r\nDTEND;VALUE=DATE:20240702\r\n"
+	  "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:o\r\nRECURRENCE-ID;VALUE=DATE:20240708\r\n"
+	  "DTSTART;VALUE=DATE:20240709\r\nDTEND;VALUE=DATE:20240710\r\n"
+	  "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	  "2024-07-15T12:00:00Z", 1,
+	  "2024-07-15T00:00:00Z", "2024-07-16T00:00:00Z", NULL },
+	{ "two copies of one override do not cancel each other",
+	  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:o\r\n"
+	  "DTSTART;VALUE=DATE:20240701\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:o\r\nRECURRENCE-ID;VALUE=DATE:20240708\r\n"
+	  "DTSTART;VALUE=DATE:20240708\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:o\r\nRECURRENCE-ID;VALUE=DATE:20240708\r\n"
+	  "DTSTART;VALUE=DATE:20240708\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "END:VCALENDAR\r\n",
+	  "2024-07-08T12:00:00Z", 1,
+	  "2024-07-08T00:00:00Z", "2024-07-09T00:00:00Z", NULL },
 	{ "recurring without end: instants of no length",
 	  CAL("DTSTART:20261221T090000Z\r\nRRULE:FREQ=DAILY\r\n"),
 	  "2026-12-22T09:00:00Z", 0, NULL, NULL, NULL },
