@@ -129,5 +129,7 @@ done >"$T/stored.ics"
     ! grep -q 'ATTENDEE\|VALARM\|X-MICROSOFT\|X-APPLE\|^LOCATION\|^DESCRIPTION' \
     "$T/stored.ics"
 ok $? "the stored absences ($(grep -c '^BEGIN:VEVENT' "$T/stored.ics") VEVENTs) carry no attendees, alarms, locations or X- properties"
+[ "$(grep -c '^X-WR-TIMEZONE:Europe/Berlin' "$T/stored.ics")" -eq 3 ]
+ok $? "Google's and Apple's X-WR-TIMEZONE stays with their absences"
 
 done_testing
