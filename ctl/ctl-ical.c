@@ -234,7 +234,7 @@ ctl_event_excluded(const struct ctl_event *ev, time_t start)
 
 		if (tt.is_date) {
 			icaltimezone *ez = ev->zone != NULL
-			    ? ctl_ical_zone(ev->zone) : NULL;
+			    ? absence_zone_system(ev->zone) : NULL;
 
 			if (ctl_ical_instant(tt, ez != NULL ? ez
 			    : icaltimezone_get_utc_timezone()) == start)
@@ -440,7 +440,7 @@ ctl_event_exclude(const struct ctl_event *ev, time_t start)
 	char   *text, *out;
 
 	if (ev->all_day) {
-		icaltimezone *zone = ev->zone != NULL ? ctl_ical_zone(ev->zone)
+		icaltimezone *zone = ev->zone != NULL ? absence_zone_system(ev->zone)
 		    : NULL;
 
 		tt = icaltime_from_timet_with_zone(start, 1, zone != NULL
