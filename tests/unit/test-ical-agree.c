@@ -33,7 +33,7 @@
 #include "absence.h"
 #include "tap.h"
 
-#define AGREE_MAX_GRID		300	/* noon instants per group */
+#define AGREE_MAX_GRID		150	/* noon instants per group */
 #define AGREE_MAX_INSTANTS	3000	/* instants per group */
 
 /* One reference instance. */
