@@ -28,6 +28,9 @@
  *	  match the RRULE; COUNT counts the rule's own instances then.
  *	- A DATE-TIME RECURRENCE-ID or EXDATE of an all-day event (as
  *	  Outlook writes them) names the day it falls on.
+ *	- An override with RANGE=THISANDFUTURE moves the later instances
+ *	  as far as it moved its own, and gives them its length; a day
+ *	  of such a moved timed instance is 24 hours.
  *	- A DATE-TIME without TZID is in the zone that the calendar's
  *	  X-WR-TIMEZONE names (Google's exports), when tzdata knows it;
  *	  else a floating time (no TZID, no "Z") is taken as UTC.
@@ -96,6 +99,21 @@ struct absence_event {
 	GArray *rdates;			/* struct icaltimetype, zone set */
 	GArray *ex_times;		/* time_t of excluded instances */
 	GArray *ex_dates;		/* y*10000+m*100+d of excluded days */
+	GArray *shifts;			/* struct absence_shift, by from */
+	time_t	early;			/* most that a shift moves earlier */
+};
+
+/*
+ * An override with RANGE=THISANDFUTURE: the instances after FROM move
+ * by DELTA seconds (or DAYS calendar days, for all-day events) and
+ * take the override's length.
+ */
+struct absence_shift {
+	time_t	from;			/* the replaced instance's start */
+	time_t	delta;
+	int	days;
+	int	dur_days;
+	time_t	dur_secs;
 };
 
 /* One parsed value. */
@@ -146,6 +164,7 @@ absence_event_free(gpointer data)
 	g_array_free(ev->rdates, TRUE);
 	g_array_free(ev->ex_times, TRUE);
 	g_array_free(ev->ex_dates, TRUE);
+	g_array_free(ev->shifts, TRUE);
 	g_free(ev);
 }
 
@@ -584,6 +603,7 @@ absence_event_prepare(icalcomponent *comp, struct absence_event **ev_r,
 	ev->rdates = g_array_new(FALSE, FALSE, sizeof(struct icaltimetype));
 	ev->ex_times = g_array_new(FALSE, FALSE, sizeof(time_t));
 	ev->ex_dates = g_array_new(FALSE, FALSE, sizeof(int));
+	ev->shifts = g_array_new(FALSE, FALSE, sizeof(struct absence_shift));
 	ev->cancelled = icalcomponent_get_status(comp) == ICAL_STATUS_CANCELLED;
 	ev->override = icalcomponent_get_first_property(comp,
 	    ICAL_RECURRENCEID_PROPERTY) != NULL;
@@ -674,6 +694,49 @@ absence_same_uid(icalcomponent *a, icalcomponent *b)
 	return strcmp(ua, ub) == 0;
 }
 
+/* absence_shift_cmp - order shifts by the instance they start from */
+static gint
+absence_shift_cmp(gconstpointer a, gconstpointer b)
+{
+	const struct absence_shift *x = a, *y = b;
+
+	return x->from < y->from ? -1 : x->from > y->from;
+}
+
+/*
+ * absence_add_shift - OV, at TT with RANGE=THISANDFUTURE, moves the
+ * later instances of MASTER (RFC 5545 3.8.4.4): by the distance from
+ * the instance it replaces to its own DTSTART, with its own length
+ */
+static int
+absence_add_shift(struct absence_event *master,
+		  const struct absence_event *ov, struct icaltimetype tt,
+		  icaltimezone *zone, char **error_r)
+{
+	struct absence_shift sh;
+
+	if (master->shifts->len >= ABSENCE_MAX_DATES)
+		return absence_fail(error_r, "more than %d overrides",
+				    ABSENCE_MAX_DATES);
+	if (zone == NULL && !icaltime_is_utc(tt))
+		zone = master->zone;
+	memset(&sh, 0, sizeof(sh));
+	sh.from = absence_time(tt, zone);
+	if (tt.is_date && ov->start_tt.is_date)
+		sh.days = (int)absence_days_between(tt, ov->start_tt);
+	else
+		sh.delta = absence_time(ov->start_tt, ov->zone) - sh.from;
+	sh.dur_days = ov->dur_days;
+	sh.dur_secs = ov->dur_secs;
+	if (sh.delta < -master->early)
+		master->early = -sh.delta;
+	if (sh.days < 0 && (time_t)-sh.days * 90000 > master->early)
+		master->early = (time_t)-sh.days * 90000;
+	g_array_append_val(master->shifts, sh);
+	g_array_sort(master->shifts, absence_shift_cmp);
+	return 0;
+}
+
 /* absence_overrides - exclude instances that RECURRENCE-ID events replace */
 static int
 absence_overrides(struct absence_value *val, char **error_r)
@@ -682,6 +745,7 @@ absence_overrides(struct absence_value *val, char **error_r)
 	struct icaltimetype tt;
 	icaltimezone *zone;
 	icalproperty *prop;
+	icalparameter *range;
 	guint	i, j;
 
 	for (i = 0; i < val->events->len; i++) {
@@ -700,6 +764,13 @@ absence_overrides(struct absence_value *val, char **error_r)
 				continue;
 			if (absence_add_exclusion(master, tt, zone,
 						  error_r) < 0)
+				return -1;
+			range = icalproperty_get_first_parameter(prop,
+			    ICAL_RANGE_PARAMETER);
+			if (range != NULL && icalparameter_get_range(range)
+			    == ICAL_RANGE_THISANDFUTURE
+			    && absence_add_shift(master, ov, tt, zone,
+						 error_r) < 0)
 				return -1;
 		}
 	}
@@ -1029,20 +1100,43 @@ static void
 absence_instance(const struct absence_event *ev, struct icaltimetype occ,
 		 time_t now, struct absence_best *best)
 {
+	const struct absence_shift *sh = NULL;
 	struct icaltimetype end_tt;
-	time_t	start, end;
+	time_t	start, end, dur_secs;
+	int	dur_days;
+	guint	i;
 
 	start = absence_time(occ, ev->zone);
-	if (start > now || absence_excluded(ev, occ, start))
+	if (start - ev->early > now || absence_excluded(ev, occ, start))
+		return;
+	/* the last THISANDFUTURE override before this instance moves it */
+	for (i = 0; i < ev->shifts->len; i++) {
+		const struct absence_shift *s = &g_array_index(ev->shifts,
+						struct absence_shift, i);
+
+		if (s->from >= start)
+			break;
+		sh = s;
+	}
+	dur_days = sh != NULL ? sh->dur_days : ev->dur_days;
+	dur_secs = sh != NULL ? sh->dur_secs : ev->dur_secs;
+	if (sh != NULL && sh->days != 0) {
+		icaltime_adjust(&occ, sh->days, 0, 0, 0);
+		start = absence_time(occ, ev->zone);
+	} else if (sh != NULL) {
+		start += sh->delta;
+	}
+	if (start > now)
 		return;
 	end_tt = occ;
-	if (ev->dur_days > 0) {
-		icaltime_adjust(&end_tt, ev->dur_days, 0, 0, 0);
+	if (dur_days > 0 && (sh == NULL || sh->delta == 0)) {
+		icaltime_adjust(&end_tt, dur_days, 0, 0, 0);
 		end = absence_time(end_tt, ev->zone);
 	} else {
-		end = start;
+		/* a moved timed instance: its days are 24 hours */
+		end = start + (time_t)dur_days * 86400;
 	}
-	end += ev->dur_secs;
+	end += dur_secs;
 	if (now >= end)
 		return;
 	if (!best->found || end > best->end) {
@@ -1142,7 +1236,7 @@ absence_event_check(const struct absence_event *ev, time_t now,
 				break;
 			if (absence_same_local(occ, st))
 				continue;	/* DTSTART, done above */
-			if (absence_time(occ, ev->zone) > now)
+			if (absence_time(occ, ev->zone) - ev->early > now)
 				break;
 			absence_instance(ev, occ, now, best);
 		}
