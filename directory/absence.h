@@ -7,8 +7,11 @@
  * SUMMARY
  *	Evaluates deputyAbsence values, iCalendar text holding one or more
  *	VEVENTs (DTSTART, DTEND or DURATION, TZID, all-day DATE values whose
- *	DTEND is exclusive as RFC 5545 says, RRULE, EXDATE), with libical.
- *	A bare VEVENT without a VCALENDAR wrapper is accepted.
+ *	DTEND is exclusive as RFC 5545 says, RRULE, RDATE, EXDATE,
+ *	RECURRENCE-ID overrides), with libical. A bare VEVENT without a
+ *	VCALENDAR wrapper is accepted. Only the properties that define
+ *	time are read, so a calendar client's export works as it is; see
+ *	absence.c for the interpretation where RFC 5545 leaves room.
  * DIAGNOSTICS
  *	absence_check() returns 1 (away), 0 (not away) or -1 when a value
  *	cannot be parsed; the caller decides what a broken value means
