@@ -440,8 +440,8 @@ ctl_event_exclude(const struct ctl_event *ev, time_t start)
 	char   *text, *out;
 
 	if (ev->all_day) {
-		icaltimezone *zone = ev->zone != NULL ? absence_zone_system(ev->zone)
-		    : NULL;
+		icaltimezone *zone = ev->zone != NULL
+		    ? absence_zone_system(ev->zone) : NULL;
 
 		tt = icaltime_from_timet_with_zone(start, 1, zone != NULL
 		    ? zone : icaltimezone_get_utc_timezone());

@@ -99,8 +99,8 @@ struct absence_event {
 	GArray *rdates;			/* struct icaltimetype, zone set */
 	GArray *ex_times;		/* time_t of excluded instances */
 	GArray *ex_dates;		/* y*10000+m*100+d of excluded days */
-	GArray *shifts;			/* struct absence_shift, by from */
-	time_t	early;			/* most that a shift moves earlier */
+	GArray *shifts;			/* struct absence_shift */
+	time_t	early;			/* how far a shift moves back */
 };
 
 /*
@@ -109,7 +109,7 @@ struct absence_event {
  * take the override's length.
  */
 struct absence_shift {
-	time_t	from;			/* the replaced instance's start */
+	time_t	from;			/* the replaced instance */
 	time_t	delta;
 	int	days;
 	int	dur_days;
@@ -885,7 +885,7 @@ absence_listed(const char *name, size_t len, const char *const *list,
 	return 0;
 }
 
-/* absence_cancelled - whether a property's text from ';' or ':' on is CANCELLED */
+/* absence_cancelled - whether the value after P's ':' is CANCELLED */
 static int
 absence_cancelled(const char *p)
 {
@@ -902,7 +902,7 @@ absence_cancelled(const char *p)
 	    && strspn(p + 9, " \t\r") == strlen(p + 9);
 }
 
-/* absence_empty_value - whether a property's text from ';' or ':' on has no value */
+/* absence_empty_value - whether the value after P's ':' is empty */
 static int
 absence_empty_value(const char *p)
 {
@@ -970,7 +970,7 @@ absence_filter(const char *text)
 			while (n > 0 && g_ascii_isspace(p[n - 1]))
 				n--;
 			if (n == 0)
-				continue;	/* not a BEGIN to the prescan */
+				continue;  /* no BEGIN to the prescan */
 			if (skip > 0) {
 				skip++;
 				continue;

@@ -142,8 +142,8 @@ agree_value(const char *text, const char *uid)
 		p = p != NULL ? p + 1 : line + strlen(line);
 		if (g_ascii_strncasecmp(line, "BEGIN:", 6) == 0) {
 			depth++;
-			if (!in_event && g_ascii_strncasecmp(line + 6,
-							     "VEVENT", 6) == 0) {
+			if (!in_event
+			    && g_ascii_strncasecmp(line + 6, "VEVENT", 6) == 0) {
 				in_event = depth;
 				block = line;
 			}
