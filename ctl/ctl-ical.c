@@ -31,7 +31,11 @@
 #define CTL_ICAL_MAX_STEPS	20000
 #define CTL_ICAL_HORIZON	(50LL * 366 * 86400)
 
-/* ctl_ical_zone_of - the zone of a property (TZID), of the value or builtin */
+/*
+ * ctl_ical_zone_of - the zone of a property (TZID): the system's for a
+ * name tzdata knows (vendor prefixes too), else the value's VTIMEZONE,
+ * as absence_check() does
+ */
 static icaltimezone *
 ctl_ical_zone_of(icalcomponent *root, icalproperty *prop,
 		 struct icaltimetype tt, const char **name_r)
@@ -45,7 +49,9 @@ ctl_ical_zone_of(icalcomponent *root, icalproperty *prop,
 	    ICAL_TZID_PARAMETER) : NULL;
 	if (param != NULL && (tzid = icalparameter_get_tzid(param)) != NULL) {
 		*name_r = tzid;
-		if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT)
+		zone = absence_zone_system(tzid);
+		if (zone == NULL
+		    && icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT)
 			zone = icalcomponent_get_timezone(root, tzid);
 		if (zone == NULL)
 			zone = ctl_ical_zone(tzid);
@@ -135,7 +141,7 @@ ctl_event_read(icalcomponent *root, icalcomponent *comp, size_t value)
 	} else if (ev->all_day) {
 		ev->end = ev->start + 86400;
 	} else {
-		ev->end = 0;
+		ev->end = ev->start;	/* RFC 5545 3.6.1: no length */
 	}
 	if ((prop = icalcomponent_get_first_property(comp,
 	    ICAL_RRULE_PROPERTY)) != NULL) {
@@ -228,7 +234,7 @@ ctl_event_excluded(const struct ctl_event *ev, time_t start)
 
 		if (tt.is_date) {
 			icaltimezone *ez = ev->zone != NULL
-			    ? ctl_ical_zone(ev->zone) : NULL;
+			    ? absence_zone_system(ev->zone) : NULL;
 
 			if (ctl_ical_instant(tt, ez != NULL ? ez
 			    : icaltimezone_get_utc_timezone()) == start)
@@ -272,6 +278,28 @@ ctl_event_find(const struct ctl_event *ev, time_t t, int by_start,
 	zone = ctl_ical_zone_of(ev->root, icalcomponent_get_first_property(
 	    ev->comp, ICAL_DTSTART_PROPERTY), st, &name);
 	len = ev->end != 0 ? ev->end - ev->start : 0;
+	/*
+	 * DTSTART first, even off the rule; then the rule in wall clock
+	 * time (libical shifts a zoned series after a spring gap).
+	 */
+	s = ev->start;
+	e = len != 0 ? s + len : 0;
+	if (!ctl_event_excluded(ev, s)
+	    && (by_start ? s > t : (e == 0 || e > t))) {
+		*start_r = s;
+		*end_r = e;
+		return 1;
+	}
+	if (!icaltime_is_utc(st) && !st.is_date) {
+		st.zone = NULL;
+		if (!icaltime_is_null_time(r.until) && !r.until.is_date
+		    && icaltime_is_utc(r.until)) {
+			r.until = icaltime_from_timet_with_zone(
+			    icaltime_as_timet_with_zone(r.until,
+			    icaltimezone_get_utc_timezone()), 0, zone);
+			r.until.zone = NULL;
+		}
+	}
 	it = icalrecur_iterator_new(r, st);
 	if (it == NULL)
 		return 0;
@@ -280,6 +308,8 @@ ctl_event_find(const struct ctl_event *ev, time_t t, int by_start,
 		if (icaltime_is_null_time(occ))
 			break;
 		s = ctl_ical_instant(occ, zone);
+		if (s == ev->start)
+			continue;
 		if ((long long)s - (long long)t > CTL_ICAL_HORIZON)
 			break;
 		e = len != 0 ? s + len : 0;
@@ -410,8 +440,8 @@ ctl_event_exclude(const struct ctl_event *ev, time_t start)
 	char   *text, *out;
 
 	if (ev->all_day) {
-		icaltimezone *zone = ev->zone != NULL ? ctl_ical_zone(ev->zone)
-		    : NULL;
+		icaltimezone *zone = ev->zone != NULL
+		    ? absence_zone_system(ev->zone) : NULL;
 
 		tt = icaltime_from_timet_with_zone(start, 1, zone != NULL
 		    ? zone : icaltimezone_get_utc_timezone());

@@ -539,6 +539,15 @@ ctl_ics_value(icalcomponent *root, GPtrArray *comps)
 	icalcomponent_add_property(cal, icalproperty_new_version("2.0"));
 	icalcomponent_add_property(cal, icalproperty_new_prodid(
 	    "-//deputy//deputyctl import//EN"));
+	/* Google's zone for times without TZID (absence.c reads it) */
+	if (icalcomponent_isa(root) == ICAL_VCALENDAR_COMPONENT
+	    && ctl_ics_x(root, "X-WR-TIMEZONE") != NULL) {
+		icalproperty *x = icalproperty_new_x(ctl_ics_x(root,
+		    "X-WR-TIMEZONE"));
+
+		icalproperty_set_x_name(x, "X-WR-TIMEZONE");
+		icalcomponent_add_property(cal, x);
+	}
 	tzids = g_hash_table_new(g_str_hash, g_str_equal);
 	for (i = 0; i < comps->len; i++) {
 		icalcomponent *src = g_ptr_array_index(comps, i), *ev;

@@ -40,7 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		if (rc < 0 && error == NULL)
 			abort();
-		if (rc == 1 && res.end != 0 && res.end < res.start)
+		if (rc == 1 && res.end <= res.start)
 			abort();
 		g_free(error);
 		error = NULL;

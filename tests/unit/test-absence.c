@@ -55,13 +55,58 @@
 	"BEGIN:VEVENT\r\nUID:ov\r\nRECURRENCE-ID;VALUE=DATE:20261218\r\n" \
 	"DTSTART;VALUE=DATE:20261219\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
 
+/* Berlin's zone as an export writes it: only the rules from 2025 on */
+#define VTZ_BERLIN_CUT \
+	"BEGIN:VTIMEZONE\r\nTZID:Europe/Berlin\r\nBEGIN:DAYLIGHT\r\n" \
+	"TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\nTZNAME:CEST\r\n" \
+	"DTSTART:20250330T020000\r\n" \
+	"RRULE:FREQ=YEARLY;BYMONTH=3;BYDAY=-1SU\r\nEND:DAYLIGHT\r\n" \
+	"BEGIN:STANDARD\r\nTZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n" \
+	"TZNAME:CET\r\nDTSTART:20251026T030000\r\n" \
+	"RRULE:FREQ=YEARLY;BYMONTH=10;BYDAY=-1SU\r\nEND:STANDARD\r\n" \
+	"END:VTIMEZONE\r\n"
+#define TRUNCATED_ZONE \
+	"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" VTZ_BERLIN_CUT \
+	"BEGIN:VEVENT\r\nUID:cut\r\n" \
+	"DTSTART;TZID=Europe/Berlin:20240701T090000\r\n" \
+	"DTEND;TZID=Europe/Berlin:20240701T100000\r\n" \
+	"END:VEVENT\r\nEND:VCALENDAR\r\n"
+/* Outlook: an all-day weekly master, one instance moved a day earlier */
+#define OUTLOOK_OVERRIDE \
+	"BEGIN:VCALENDAR\r\nVERSION:2.0\r\n" \
+	"BEGIN:VTIMEZONE\r\nTZID:W. Europe Standard Time\r\n" \
+	"BEGIN:STANDARD\r\nDTSTART:16010101T030000\r\n" \
+	"TZOFFSETFROM:+0200\r\nTZOFFSETTO:+0100\r\n" \
+	"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=10\r\nEND:STANDARD\r\n" \
+	"BEGIN:DAYLIGHT\r\nDTSTART:16010101T020000\r\n" \
+	"TZOFFSETFROM:+0100\r\nTZOFFSETTO:+0200\r\n" \
+	"RRULE:FREQ=YEARLY;BYDAY=-1SU;BYMONTH=3\r\nEND:DAYLIGHT\r\n" \
+	"END:VTIMEZONE\r\n" \
+	"BEGIN:VEVENT\r\nUID:ol\r\nDTSTART;VALUE=DATE:20261204\r\n" \
+	"DTEND;VALUE=DATE:20261205\r\nRRULE:FREQ=WEEKLY;BYDAY=FR\r\n" \
+	"END:VEVENT\r\n" \
+	"BEGIN:VEVENT\r\nUID:ol\r\n" \
+	"RECURRENCE-ID;TZID=W. Europe Standard Time:20261218T000000\r\n" \
+	"DTSTART;VALUE=DATE:20261217\r\nDTEND;VALUE=DATE:20261218\r\n" \
+	"END:VEVENT\r\nEND:VCALENDAR\r\n"
+/* DTSTART on a Tuesday, the rule on Fridays */
+#define OFF_RULE \
+	CAL("DTSTART:20261201T090000Z\r\nDTEND:20261201T100000Z\r\n" \
+	    "RRULE:FREQ=WEEKLY;BYDAY=FR;COUNT=3\r\n")
+/* daily 02:30 in New York over the spring change (8 March 2026) */
+#define GAP_DAILY \
+	CAL("DTSTART;TZID=America/New_York:20260306T023000\r\n" \
+	    "DTEND;TZID=America/New_York:20260306T033000\r\n" \
+	    "RRULE:FREQ=DAILY;COUNT=6\r\n")
+#define MOZILLA_TZID "/mozilla.org/20050126_1/America/New_York"
+
 struct absence_row {
 	const char *name;
 	const char *value;
 	const char *now;
 	int	expect;
 	const char *start;		/* when expect == 1 */
-	const char *end;		/* "" for open-ended */
+	const char *end;
 	const char *error;		/* substring, when expect == -1 */
 };
 
@@ -167,8 +212,12 @@ static const struct absence_row rows[] = {
 	  CAL("DTSTART:20261221T090000\r\nDTEND:20261221T100000\r\n"),
 	  "2026-12-21T09:30:00Z", 1,
 	  "2026-12-21T09:00:00Z", "2026-12-21T10:00:00Z", NULL },
-	{ "open-ended DATE-TIME", CAL("DTSTART:20261221T090000Z\r\n"),
-	  "2030-01-01T00:00:00Z", 1, "2026-12-21T09:00:00Z", "", NULL },
+	{ "DATE-TIME without DTEND ends as it starts (RFC 5545 3.6.1)",
+	  CAL("DTSTART:20261221T090000Z\r\n"),
+	  "2026-12-21T09:00:00Z", 0, NULL, NULL, NULL },
+	{ "DATE-TIME without DTEND is not open-ended",
+	  CAL("DTSTART:20261221T090000Z\r\n"),
+	  "2030-01-01T00:00:00Z", 0, NULL, NULL, NULL },
 	{ "all-day DTEND equal to DTSTART is one day",
 	  CAL("DTSTART;VALUE=DATE:20261221\r\nDTEND;VALUE=DATE:20261221\r\n"),
 	  "2026-12-21T23:00:00Z", 1,
@@ -179,6 +228,145 @@ static const struct absence_row rows[] = {
 	  CAL("STATUS:CANCELLED\r\nDTSTART:20261221T090000Z\r\n"
 	      "DTEND:20261221T170000Z\r\n"),
 	  "2026-12-21T12:00:00Z", 0, NULL, NULL, NULL },
+	/* issue 19: what real clients export must not stop an absence */
+	{ "empty DESCRIPTION, LOCATION, CATEGORIES, CLASS, STATUS",
+	  CAL("DESCRIPTION:\r\nLOCATION:\r\nCATEGORIES:\r\nCLASS:\r\n"
+	      "STATUS:\r\n"
+	      "DTSTART:20261221T090000Z\r\nDTEND:20261221T170000Z\r\n"),
+	  "2026-12-21T12:00:00Z", 1,
+	  "2026-12-21T09:00:00Z", "2026-12-21T17:00:00Z", NULL },
+	{ "unknown SUBCALENDAR-ID, EVENT-ID, RFC 9253 LINK",
+	  CAL("SUBCALENDAR-ID:3f2a\r\nEVENT-ID:77\r\n"
+	      "LINK;LINKREL=\"related\";VALUE=URI:\r\n"
+	      " https://example.com/x\r\n"
+	      "DTSTART:20261221T090000Z\r\nDTEND:20261221T170000Z\r\n"),
+	  "2026-12-21T12:00:00Z", 1,
+	  "2026-12-21T09:00:00Z", "2026-12-21T17:00:00Z", NULL },
+	{ "a broken VALARM inside the event",
+	  CAL("DTSTART:20261221T090000Z\r\nDTEND:20261221T170000Z\r\n"
+	      "BEGIN:VALARM\r\nTRIGGER:\r\nACTION:\r\n"
+	      "DESCRIPTION:\r\nEND:VALARM\r\n"),
+	  "2026-12-21T12:00:00Z", 1,
+	  "2026-12-21T09:00:00Z", "2026-12-21T17:00:00Z", NULL },
+	{ "a broken calendar property and a VTODO beside the event",
+	  "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nX-WR-CALNAME:\r\n"
+	  "METHOD:\r\nBEGIN:VTODO\r\nDUE:never\r\nEND:VTODO\r\n"
+	  "BEGIN:VEVENT\r\nUID:x\r\nDTSTART:20261221T090000Z\r\n"
+	  "DTEND:20261221T170000Z\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	  "2026-12-21T12:00:00Z", 1,
+	  "2026-12-21T09:00:00Z", "2026-12-21T17:00:00Z", NULL },
+	{ "STATUS:CANCELLED still cancels, any case",
+	  CAL("status:cancelled\r\nDTSTART:20261221T090000Z\r\n"
+	      "DTEND:20261221T170000Z\r\n"),
+	  "2026-12-21T12:00:00Z", 0, NULL, NULL, NULL },
+	{ "a broken EXDATE still refuses the value",
+	  CAL("DTSTART:20261221T090000Z\r\nDTEND:20261221T100000Z\r\n"
+	      "RRULE:FREQ=DAILY\r\nEXDATE:garbage\r\n"),
+	  "2026-12-21T09:30:00Z", -1, NULL, NULL, "EXDATE" },
+	{ "a broken RRULE part still refuses the value",
+	  CAL("DTSTART:20261221T090000Z\r\nDTEND:20261221T100000Z\r\n"
+	      "RRULE:FREQ=DAILY;BYFOO=3\r\n"),
+	  "2026-12-21T09:30:00Z", -1, NULL, NULL, "RRULE" },
+	{ "truncated VTIMEZONE: the system zone for 2024 summer time",
+	  TRUNCATED_ZONE, "2024-07-01T07:30:00Z", 1,
+	  "2024-07-01T07:00:00Z", "2024-07-01T08:00:00Z", NULL },
+	{ "truncated VTIMEZONE: not an hour late", TRUNCATED_ZONE,
+	  "2024-07-01T08:30:00Z", 0, NULL, NULL, NULL },
+	{ "Mozilla TZID without VTIMEZONE is New York",
+	  CAL("DTSTART;TZID=" MOZILLA_TZID ":20261221T090000\r\n"
+	      "DTEND;TZID=" MOZILLA_TZID ":20261221T100000\r\n"),
+	  "2026-12-21T14:30:00Z", 1,
+	  "2026-12-21T14:00:00Z", "2026-12-21T15:00:00Z", NULL },
+	{ "Evolution TZID without VTIMEZONE is Berlin",
+	  CAL("DTSTART;VALUE=DATE;TZID=/freeassociation.sourceforge.net/"
+	      "Tzfile/Europe/Berlin:20261224\r\n"),
+	  "2026-12-23T23:30:00Z", 1,
+	  "2026-12-23T23:00:00Z", "2026-12-24T23:00:00Z", NULL },
+	{ "Citadel TZID without VTIMEZONE is Berlin",
+	  CAL("DTSTART;TZID=/citadel.org/20190914_1/Europe/Berlin:"
+	      "20261221T090000\r\nDURATION:PT1H\r\n"),
+	  "2026-12-21T08:30:00Z", 1,
+	  "2026-12-21T08:00:00Z", "2026-12-21T09:00:00Z", NULL },
+	{ "Outlook override: the moved day is away", OUTLOOK_OVERRIDE,
+	  "2026-12-17T12:00:00Z", 1,
+	  "2026-12-17T00:00:00Z", "2026-12-18T00:00:00Z", NULL },
+	{ "Outlook override: the original day is not", OUTLOOK_OVERRIDE,
+	  "2026-12-18T12:00:00Z", 0, NULL, NULL, NULL },
+	{ "Outlook override: the other Fridays are", OUTLOOK_OVERRIDE,
+	  "2026-12-25T12:00:00Z", 1,
+	  "2026-12-25T00:00:00Z", "2026-12-26T00:00:00Z", NULL },
+	{ "DTSTART off the rule is the first instance", OFF_RULE,
+	  "2026-12-01T09:30:00Z", 1,
+	  "2026-12-01T09:00:00Z", "2026-12-01T10:00:00Z", NULL },
+	{ "DTSTART off the rule: second instance", OFF_RULE,
+	  "2026-12-11T09:30:00Z", 1,
+	  "2026-12-11T09:00:00Z", "2026-12-11T10:00:00Z", NULL },
+	{ "DTSTART off the rule: COUNT counts the rule's instances",
+	  OFF_RULE, "2026-12-18T09:30:00Z", 1,
+	  "2026-12-18T09:00:00Z", "2026-12-18T10:00:00Z", NULL },
+	{ "DTSTART off the rule: no fourth Friday", OFF_RULE,
+	  "2026-12-25T09:30:00Z", 0, NULL, NULL, NULL },
+	{ "daily 02:30 in the spring gap is 03:30 EDT", GAP_DAILY,
+	  "2026-03-08T07:45:00Z", 1,
+	  "2026-03-08T07:30:00Z", "2026-03-08T08:30:00Z", NULL },
+	{ "daily 02:30, the day after the gap is 02:30 EDT", GAP_DAILY,
+	  "2026-03-09T06:45:00Z", 1,
+	  "2026-03-09T06:30:00Z", "2026-03-09T07:30:00Z", NULL },
+	{ "daily 02:30, the day after the gap, an hour on", GAP_DAILY,
+	  "2026-03-09T07:45:00Z", 0, NULL, NULL, NULL },
+	{ "a single 02:30 in the spring gap is 03:30 EDT",
+	  CAL("DTSTART;TZID=America/New_York:20260308T023000\r\n"
+	      "DURATION:PT1H\r\n"),
+	  "2026-03-08T07:45:00Z", 1,
+	  "2026-03-08T07:30:00Z", "2026-03-08T08:30:00Z", NULL },
+	{ "01:30 on the autumn night is the first one (EDT)",
+	  CAL("DTSTART;TZID=America/New_York:20261101T013000\r\n"
+	      "DURATION:PT30M\r\n"),
+	  "2026-11-01T05:45:00Z", 1,
+	  "2026-11-01T05:30:00Z", "2026-11-01T06:00:00Z", NULL },
+	{ "weekly with UNTIL in UTC over the spring change",
+	  CAL("DTSTART;TZID=Europe/Berlin:20260301T090000\r\n"
+	      "DTEND;TZID=Europe/Berlin:20260301T100000\r\n"
+	      "RRULE:FREQ=WEEKLY;UNTIL=20260405T070000Z\r\n"),
+	  "2026-04-05T07:30:00Z", 1,
+	  "2026-04-05T07:00:00Z", "2026-04-05T08:00:00Z", NULL },
+	{ "weekly with UNTIL in UTC, the week after",
+	  CAL("DTSTART;TZID=Europe/Berlin:20260301T090000\r\n"
+	      "DTEND;TZID=Europe/Berlin:20260301T100000\r\n"
+	      "RRULE:FREQ=WEEKLY;UNTIL=20260405T070000Z\r\n"),
+	  "2026-04-12T07:30:00Z", 0, NULL, NULL, NULL },
+	{ "X-WR-TIMEZONE: a weekly UTC time repeats in Berlin's clock",
+	  "BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Berlin\r\n"
+	  "BEGIN:VEVENT\r\nUID:g\r\nDTSTART:20260319T080000Z\r\n"
+	  "DURATION:PT1H\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "END:VCALENDAR\r\n",
+	  "2026-04-02T07:30:00Z", 1,
+	  "2026-04-02T07:00:00Z", "2026-04-02T08:00:00Z", NULL },
+	{ "X-WR-TIMEZONE: a floating time is Brussels'",
+	  "BEGIN:VCALENDAR\r\nX-WR-TIMEZONE:Europe/Brussels\r\n"
+	  "BEGIN:VEVENT\r\nUID:f\r\nDTSTART:20210916T210000\r\n"
+	  "DTEND:20210916T224500\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	  "2021-09-16T19:00:00Z", 1,
+	  "2021-09-16T19:00:00Z", "2021-09-16T20:45:00Z", NULL },
+	{ "RANGE=THISANDFUTURE moves the later instances",
+	  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:r\r\n"
+	  "DTSTART:20240901T120000Z\r\nDTEND:20240901T140000Z\r\n"
+	  "RRULE:FREQ=DAILY;INTERVAL=2\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:r\r\n"
+	  "RECURRENCE-ID;RANGE=THISANDFUTURE:20240913T120000Z\r\n"
+	  "DTSTART:20240913T090000Z\r\nDTEND:20240913T160000Z\r\n"
+	  "END:VEVENT\r\nEND:VCALENDAR\r\n",
+	  "2024-09-17T09:30:00Z", 1,
+	  "2024-09-17T09:00:00Z", "2024-09-17T16:00:00Z", NULL },
+	{ "RANGE=THISANDFUTURE: the instances before stay",
+	  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:r\r\n"
+	  "DTSTART:20240901T120000Z\r\nDTEND:20240901T140000Z\r\n"
+	  "RRULE:FREQ=DAILY;INTERVAL=2\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:r\r\n"
+	  "RECURRENCE-ID;RANGE=THISANDFUTURE:20240913T120000Z\r\n"
+	  "DTSTART:20240913T090000Z\r\nDTEND:20240913T160000Z\r\n"
+	  "END:VEVENT\r\nEND:VCALENDAR\r\n",
+	  "2024-09-11T09:30:00Z", 0, NULL, NULL, NULL },
 	{ "garbage", "this is not a calendar", "2026-12-21T12:00:00Z", -1,
 	  NULL, NULL, "not iCalendar" },
 	{ "empty", "", "2026-12-21T12:00:00Z", -1, NULL, NULL,
@@ -219,13 +407,38 @@ static const struct absence_row rows[] = {
 	{ "all-day DTEND before DTSTART",
 	  CAL("DTSTART;VALUE=DATE:20261221\r\nDTEND;VALUE=DATE:20261220\r\n"),
 	  "2026-12-21T12:00:00Z", -1, NULL, NULL, "DTEND before DTSTART" },
-	{ "DTEND and DURATION",
+	{ "DTEND and DURATION: DTEND wins (Thunderbird writes both)",
 	  CAL("DTSTART:20261221T090000Z\r\nDTEND:20261221T170000Z\r\n"
-	      "DURATION:PT1H\r\n"),
-	  "2026-12-21T12:00:00Z", -1, NULL, NULL, "DURATION" },
-	{ "recurring without end",
+	      "DURATION:PT0S\r\n"),
+	  "2026-12-21T12:00:00Z", 1,
+	  "2026-12-21T09:00:00Z", "2026-12-21T17:00:00Z", NULL },
+	{ "an empty RRULE: is no rule",
+	  CAL("DTSTART;VALUE=DATE:20190101\r\nDTEND;VALUE=DATE:20190102\r\n"
+	      "RRULE:\r\n"),
+	  "2019-01-01T12:00:00Z", 1,
+	  "2019-01-01T00:00:00Z", "2019-01-02T00:00:00Z", NULL },
+	{ "an override with an RRULE is one instance",
+	  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:o\r\n"
+	  "DTSTART;VALUE=DATE:20240701\r\nDTEND;VALUE=DATE:20240702\r\n"
+	  "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:o\r\nRECURRENCE-ID;VALUE=DATE:20240708\r\n"
+	  "DTSTART;VALUE=DATE:20240709\r\nDTEND;VALUE=DATE:20240710\r\n"
+	  "RRULE:FREQ=WEEKLY;BYDAY=MO\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n",
+	  "2024-07-15T12:00:00Z", 1,
+	  "2024-07-15T00:00:00Z", "2024-07-16T00:00:00Z", NULL },
+	{ "two copies of one override do not cancel each other",
+	  "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nUID:o\r\n"
+	  "DTSTART;VALUE=DATE:20240701\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:o\r\nRECURRENCE-ID;VALUE=DATE:20240708\r\n"
+	  "DTSTART;VALUE=DATE:20240708\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "BEGIN:VEVENT\r\nUID:o\r\nRECURRENCE-ID;VALUE=DATE:20240708\r\n"
+	  "DTSTART;VALUE=DATE:20240708\r\nRRULE:FREQ=WEEKLY\r\nEND:VEVENT\r\n"
+	  "END:VCALENDAR\r\n",
+	  "2024-07-08T12:00:00Z", 1,
+	  "2024-07-08T00:00:00Z", "2024-07-09T00:00:00Z", NULL },
+	{ "recurring without end: instants of no length",
 	  CAL("DTSTART:20261221T090000Z\r\nRRULE:FREQ=DAILY\r\n"),
-	  "2026-12-21T12:00:00Z", -1, NULL, NULL, "DTEND or DURATION" },
+	  "2026-12-22T09:00:00Z", 0, NULL, NULL, NULL },
 };
 
 /* ts - "YYYY-MM-DDTHH:MM:SSZ" to time_t */
