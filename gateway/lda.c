@@ -332,6 +332,7 @@ lda_spam(struct lda_run *run, const char *recipient)
 {
 	const struct deputy_conf *c = run->conf;
 	struct spamc_request req;
+	struct spamc_reply reply;
 	double score;
 	char *err = NULL;
 
@@ -357,9 +358,10 @@ lda_spam(struct lda_run *run, const char *recipient)
 	req.sender = run->sender;
 	req.recipient = recipient;
 	req.client = run->opt->client;
-	if (spamc_score(&req, &score, &err) == 0) {
+	if (spamc_check(&req, &reply, &err) == 0) {
 		run->facts->spam_known = 1;
-		run->facts->spam_score = score;
+		run->facts->spam_score = reply.score;
+		spamc_reply_clear(&reply);
 	} else {
 		log_warn("spam scanner: %s: no score, so no notice", err);
 		g_free(err);
