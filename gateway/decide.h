@@ -19,6 +19,7 @@
 #include <time.h>
 #include "directory.h"
 #include "facts.h"
+#include "spam.h"
 
 /* Stable reason codes. Order within the gate is the order of the rules. */
 enum decide_reason {
@@ -94,8 +95,8 @@ struct decide_input {
 	enum dir_notice default_notice;
 	const char *const *internal_domains;	/* NULL-terminated */
 	const char *const *system_senders;	/* extra local parts */
-	double notice_threshold;
-	double forward_threshold;
+	const struct spam_verdict *spam;	/* NULL: unknown */
+	const struct spam_policy *spam_policy;	/* thresholds per scale */
 	unsigned int max_received;
 	int forward_bulk;
 };

@@ -33,6 +33,7 @@
 #include "maildir.h"
 #include "notice.h"
 #include "script.h"
+#include "spam.h"
 #include "spamc.h"
 #include "spool.h"
 #include "srs.h"
@@ -89,6 +90,7 @@ struct lda_run {
 	unsigned int actions_total;
 	unsigned int recorded;		/* progress records written */
 	int spam_done;			/* score looked up (or tried) */
+	struct spam_verdict spam;	/* from trusted headers or the scanner */
 	struct srs_key *srs_key;	/* loaded on first use */
 	char *copy_id;			/* our Resent-Message-ID: a forward */
 };
@@ -222,7 +224,9 @@ lda_decide_with(struct lda_run *run, struct lda_rcpt *r, int recent, int rate)
 {
 	const struct deputy_conf *c = run->conf;
 	struct decide_input in;
+	struct spam_policy spam_policy;
 
+	conf_spam_policy(c, &spam_policy);
 	memset(&in, 0, sizeof(in));
 	in.facts = run->facts;
 	in.sender = run->sender;
@@ -237,8 +241,8 @@ lda_decide_with(struct lda_run *run, struct lda_rcpt *r, int recent, int rate)
 	in.default_notice = c->default_notice;
 	in.internal_domains = (const char *const *)c->internal_domains;
 	in.system_senders = (const char *const *)c->system_senders;
-	in.notice_threshold = c->notice_threshold;
-	in.forward_threshold = c->forward_threshold;
+	in.spam = &run->spam;
+	in.spam_policy = &spam_policy;
 	in.max_received = c->max_received;
 	in.forward_bulk = c->forward_bulk;
 	in.notice_recent = recent;
@@ -326,26 +330,23 @@ lda_decide(struct lda_run *run, struct lda_rcpt *r, char **error_r)
 	return 0;
 }
 
-/* lda_spam - the spam score, from trusted headers or the scanner */
+/* lda_spam - the spam verdict, from trusted headers or the scanner */
 static void
 lda_spam(struct lda_run *run, const char *recipient)
 {
 	const struct deputy_conf *c = run->conf;
+	struct spam_header_settings hs;
 	struct spamc_request req;
-	struct spamc_reply reply;
-	double score;
+	int ask;
 	char *err = NULL;
 
 	if (run->spam_done)
 		return;
 	run->spam_done = 1;
-	if (trust_spam_score(run->facts, c->boundary_received, &score)) {
-		run->facts->spam_known = 1;
-		run->facts->spam_score = score;
-		return;
-	}
-	if (strcmp(c->spam_scanner, "none") == 0 || !run->facts->parsed)
-		return;
+	hs.boundary_received = c->boundary_received;
+	hs.generic = strcmp(c->spam_headers_from, "rspamd") == 0 ?
+	    SPAM_SCANNER_RSPAMD : SPAM_SCANNER_SPAMASSASSIN;
+	ask = strcmp(c->spam_scanner, "none") != 0 && run->facts->parsed;
 	memset(&req, 0, sizeof(req));
 	req.kind = strcmp(c->spam_scanner, "rspamd") == 0 ? SPAMC_RSPAMD :
 	    SPAMC_SPAMD;
@@ -358,11 +359,8 @@ lda_spam(struct lda_run *run, const char *recipient)
 	req.sender = run->sender;
 	req.recipient = recipient;
 	req.client = run->opt->client;
-	if (spamc_check(&req, &reply, &err) == 0) {
-		run->facts->spam_known = 1;
-		run->facts->spam_score = reply.score;
-		spamc_reply_clear(&reply);
-	} else {
+	if (spam_verdict_get(run->facts, &hs, ask ? &req : NULL, &run->spam,
+	    &err) != 0) {
 		log_warn("spam scanner: %s: no score, so no notice", err);
 		g_free(err);
 	}
@@ -477,11 +475,16 @@ lda_explain(struct lda_run *run, struct lda_rcpt *r, FILE *out)
 		    d->notice_detail ? d->notice_detail : "");
 	fprintf(out, "  trust:   %s; spam score %s\n",
 	    run->facts->authenticated ? "authenticated" : "not authenticated",
-	    run->facts->spam_known ? "known" : "unknown");
-	if (run->facts->spam_known)
-		fprintf(out, "  score:   %.2f (notice at most %.2f, forward "
-		    "below %.2f)\n", run->facts->spam_score,
-		    run->conf->notice_threshold, run->conf->forward_threshold);
+	    run->spam.known ? "known" : "unknown");
+	{
+		struct spam_policy sp;
+		char *desc;
+
+		conf_spam_policy(run->conf, &sp);
+		desc = spam_verdict_describe(&run->spam, &sp);
+		fprintf(out, "  spam:    %s\n", desc);
+		g_free(desc);
+	}
 	fprintf(out, "  gate:\n");
 	for (unsigned int i = 0; i < d->rule_count; i++)
 		fprintf(out, "    %-24s %s%s%s\n",
@@ -1329,6 +1332,7 @@ lda_cleanup(struct lda_run *run)
 	srs_key_free(&run->srs_key);
 	dir_close(&run->dir);
 	facts_free(&run->facts);
+	spam_verdict_clear(&run->spam);
 	spool_close(&run->spool);
 	g_free(run->sender);
 	g_free(run->copy_id);
