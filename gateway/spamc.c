@@ -508,6 +508,20 @@ spamc_json_number(JsonObject *obj, const char *name, double *v_r)
 	return 0;
 }
 
+/*
+ * spamc_json_true - whether member NAME of OBJ is the boolean true
+ * (json-glib's own getters warn on stderr for a member of another type)
+ */
+static int
+spamc_json_true(JsonObject *obj, const char *name)
+{
+	JsonNode *n = json_object_get_member(obj, name);
+
+	return n != NULL && JSON_NODE_HOLDS_VALUE(n) &&
+	    json_node_get_value_type(n) == G_TYPE_BOOLEAN &&
+	    json_node_get_boolean(n);
+}
+
 /* spamc_action - rspamd's action, lowercased; NULL unless letters/spaces */
 static char *
 spamc_action(JsonObject *obj)
@@ -595,8 +609,7 @@ spamc_parse_rspamd(const char *reply, size_t len, struct spamc_reply *reply_r,
 		*error_r = g_strdup("rspamd answered with an error");
 		goto out;
 	}
-	if (json_object_get_boolean_member_with_default(obj, "is_skipped",
-	    FALSE)) {
+	if (spamc_json_true(obj, "is_skipped")) {
 		*error_r = g_strdup("rspamd skipped the message");
 		goto out;
 	}

@@ -77,6 +77,10 @@ static const struct reply_row reply_rows[] = {
 	{ "rspamd skipped the message", SPAMC_RSPAMD,
 	  HTTP_OK "\r\n{\"is_skipped\":true,\"score\":0,\"required_score\":15,"
 	  "\"action\":\"no action\"}", -1, 0, 0, NULL, "skipped" },
+	{ "rspamd is_skipped of another type is not true", SPAMC_RSPAMD,
+	  HTTP_OK "\r\n{\"is_skipped\":{\"x\":1},\"score\":0.5,"
+	  "\"required_score\":15,\"action\":\"no action\"}", 0, 0.5, 15.0,
+	  "no action", NULL },
 	{ "rspamd error object", SPAMC_RSPAMD,
 	  HTTP_OK "\r\n{\"error\":\"bad request\"}", -1, 0, 0, NULL, "error" },
 	{ "rspamd without an action", SPAMC_RSPAMD,
