@@ -294,9 +294,13 @@ spam_from_headers(const struct facts *f, const struct spam_header_settings *set,
 			continue;
 		spam_header(h, set->generic, acc);
 	}
-	/* The scale the generic headers are on first, then the other. */
-	use = spam_acc_usable(&acc[gi]) ? &acc[gi] :
-	    spam_acc_usable(&acc[1 - gi]) ? &acc[1 - gi] : NULL;
+	/* The scale the generic headers are on first, then the other; but
+	 * a score beats X-Spam-Level's stars. */
+	if (!acc[gi].have && acc[1 - gi].have)
+		use = &acc[1 - gi];
+	else
+		use = spam_acc_usable(&acc[gi]) ? &acc[gi] :
+		    spam_acc_usable(&acc[1 - gi]) ? &acc[1 - gi] : NULL;
 	if (use != NULL) {
 		v_r->known = 1;
 		v_r->scanner = use == &acc[1] ? SPAM_SCANNER_RSPAMD :

@@ -29,7 +29,8 @@
  *	X-Spam-* headers are on the scale named by spam.headers_from, which
  *	follows spam.scanner by default (SpamAssassin's when it is "none").
  *	Several trusted headers on one scale give the highest score and the
- *	most severe action.
+ *	most severe action. With headers on both scales, that scale wins,
+ *	unless all it has is X-Spam-Level and the other has a score.
  *
  *	The policy (pure functions):
  *
