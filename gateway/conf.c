@@ -24,6 +24,7 @@
 #include <glib.h>
 
 #include "conf.h"
+#include "spam.h"
 
 #ifndef SYSCONFDIR
 #define SYSCONFDIR "/etc"
@@ -112,10 +113,25 @@ static cfg_opt_t state_opts[] = {
 	CFG_END()
 };
 
+/*
+ * Thresholds are per scanner, on its own scale. notice_threshold and
+ * forward_threshold are the older names of the SpamAssassin ones: they
+ * default to "unset" (CONF_UNSET), so that the newer name wins when both
+ * are given, and the built-in value applies when neither is.
+ */
+#define CONF_UNSET	(-99999.0)
+
 static cfg_opt_t spam_opts[] = {
-	CFG_FLOAT("notice_threshold", 1.0, CFGF_NONE),
-	CFG_FLOAT("forward_threshold", 5.0, CFGF_NONE),
+	CFG_FLOAT("notice_threshold", CONF_UNSET, CFGF_NONE),
+	CFG_FLOAT("forward_threshold", CONF_UNSET, CFGF_NONE),
+	CFG_FLOAT("spamassassin_notice_threshold", CONF_UNSET, CFGF_NONE),
+	CFG_FLOAT("spamassassin_clean_threshold", SPAM_SA_CLEAN, CFGF_NONE),
+	CFG_FLOAT("spamassassin_forward_threshold", CONF_UNSET, CFGF_NONE),
+	CFG_FLOAT("rspamd_notice_threshold", SPAM_RSPAMD_NOTICE, CFGF_NONE),
+	CFG_FLOAT("rspamd_clean_threshold", SPAM_RSPAMD_CLEAN, CFGF_NONE),
+	CFG_FLOAT("rspamd_forward_threshold", SPAM_RSPAMD_FORWARD, CFGF_NONE),
 	CFG_STR_LIST("trusted_headers", "{}", CFGF_NONE),
+	CFG_STR("headers_from", "", CFGF_NONE),
 	CFG_STR("scanner", "none", CFGF_NONE),
 	CFG_STR("address", "127.0.0.1:783", CFGF_NONE),
 	CFG_INT("timeout", 10, CFGF_NONE),
@@ -356,6 +372,38 @@ conf_check_scanner(cfg_t *cfg, cfg_opt_t *opt)
 	static const char *const choices[] = { "none", "spamd", "rspamd", NULL };
 
 	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_headers_from - validator for spam.headers_from */
+static int
+conf_check_headers_from(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = {
+		"", "spamassassin", "rspamd", NULL
+	};
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_address - validator: "host:port" for spam.address */
+static int
+conf_check_address(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	const char *colon = v != NULL ? strrchr(v, ':') : NULL;
+	char *end = NULL;
+	long port = colon != NULL ? strtol(colon + 1, &end, 10) : 0;
+
+	if (colon == NULL || colon == v || strlen(v) > 255 ||
+	    end == colon + 1 || *end != '\0' || port < 1 || port > 65535)
+		goto bad;
+	for (const char *p = v; p < colon; p++)
+		if ((unsigned char)*p <= 32 || *p == 127 || *p == '/')
+			goto bad;
+	return 0;
+bad:
+	cfg_error(cfg, "%s = \"%s\" is not host:port", opt->name, v ? v : "");
+	return -1;
 }
 
 /* conf_check_template - validator: a template name */
@@ -601,6 +649,14 @@ static const struct {
 	{ "state|map_size_mb", conf_check_map_size },
 	{ "spam|notice_threshold", conf_check_threshold },
 	{ "spam|forward_threshold", conf_check_threshold },
+	{ "spam|spamassassin_notice_threshold", conf_check_threshold },
+	{ "spam|spamassassin_clean_threshold", conf_check_threshold },
+	{ "spam|spamassassin_forward_threshold", conf_check_threshold },
+	{ "spam|rspamd_notice_threshold", conf_check_threshold },
+	{ "spam|rspamd_clean_threshold", conf_check_threshold },
+	{ "spam|rspamd_forward_threshold", conf_check_threshold },
+	{ "spam|headers_from", conf_check_headers_from },
+	{ "spam|address", conf_check_address },
 	{ "spam|scanner", conf_check_scanner },
 	{ "spam|timeout", conf_check_spam_timeout },
 	{ "spam|max_size_kb", conf_check_spam_size },
@@ -642,6 +698,17 @@ static char *
 conf_or_null(const char *v)
 {
 	return v != NULL && *v != '\0' ? g_strdup(v) : NULL;
+}
+
+/* conf_threshold - NAME if set, else its older name OLD, else DEF */
+static double
+conf_threshold(cfg_t *sec, const char *name, const char *old, double def)
+{
+	double v = cfg_getfloat(sec, name);
+
+	if (v == CONF_UNSET)
+		v = cfg_getfloat(sec, old);
+	return v == CONF_UNSET ? def : v;
 }
 
 /* conf_hostname - the configured host name, else the system's */
@@ -731,10 +798,21 @@ conf_copy(cfg_t *cfg)
 	c->state_map_size = (size_t)cfg_getint(s, "map_size_mb") << 20;
 
 	s = cfg_getsec(cfg, "spam");
-	c->notice_threshold = cfg_getfloat(s, "notice_threshold");
-	c->forward_threshold = cfg_getfloat(s, "forward_threshold");
+	c->notice_threshold = conf_threshold(s,
+	    "spamassassin_notice_threshold", "notice_threshold",
+	    SPAM_SA_NOTICE);
+	c->forward_threshold = conf_threshold(s,
+	    "spamassassin_forward_threshold", "forward_threshold",
+	    SPAM_SA_FORWARD);
+	c->spam_sa_clean = cfg_getfloat(s, "spamassassin_clean_threshold");
+	c->spam_rspamd_notice = cfg_getfloat(s, "rspamd_notice_threshold");
+	c->spam_rspamd_clean = cfg_getfloat(s, "rspamd_clean_threshold");
+	c->spam_rspamd_forward = cfg_getfloat(s, "rspamd_forward_threshold");
 	c->spam_headers = conf_strv(s, "trusted_headers", 0);
 	c->spam_scanner = g_strdup(cfg_getstr(s, "scanner"));
+	v = cfg_getstr(s, "headers_from");
+	c->spam_headers_from = g_strdup(*v != '\0' ? v :
+	    strcmp(c->spam_scanner, "rspamd") == 0 ? "rspamd" : "spamassassin");
 	c->spam_address = g_strdup(cfg_getstr(s, "address"));
 	c->spam_timeout = (unsigned int)cfg_getint(s, "timeout");
 	c->spam_max_size_kb = (unsigned int)cfg_getint(s, "max_size_kb");
@@ -913,6 +991,18 @@ conf_dir_settings(const struct deputy_conf *c, struct dir_settings *set)
 	set->size_limit = c->ldap_size_limit;
 }
 
+/* conf_spam_policy - fill P with CONF's thresholds on each scale */
+void
+conf_spam_policy(const struct deputy_conf *c, struct spam_policy *p)
+{
+	p->spamassassin.notice = c->notice_threshold;
+	p->spamassassin.clean = c->spam_sa_clean;
+	p->spamassassin.forward = c->forward_threshold;
+	p->rspamd.notice = c->spam_rspamd_notice;
+	p->rspamd.clean = c->spam_rspamd_clean;
+	p->rspamd.forward = c->spam_rspamd_forward;
+}
+
 /* conf_free - release; sets *conf to NULL */
 void
 conf_free(struct deputy_conf **conf)
@@ -953,6 +1043,7 @@ conf_free(struct deputy_conf **conf)
 	g_strfreev(c->spam_headers);
 	g_strfreev(c->trusted_authserv_ids);
 	g_free(c->spam_scanner);
+	g_free(c->spam_headers_from);
 	g_free(c->spam_address);
 	g_free(c->public_suffix_list);
 	g_free(c->log_ident);

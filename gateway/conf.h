@@ -81,9 +81,15 @@ struct deputy_conf {
 	char *state_path;
 	size_t state_map_size;
 
-	/* spam */
-	double notice_threshold;
-	double forward_threshold;
+	/* spam: thresholds on each scanner's scale (see spam.h) */
+	double notice_threshold;	/* SpamAssassin's */
+	double forward_threshold;	/* SpamAssassin's */
+	double spam_sa_clean;
+	double spam_rspamd_notice;
+	double spam_rspamd_clean;
+	double spam_rspamd_forward;
+	char *spam_headers_from;	/* "spamassassin" or "rspamd": the
+					 * scale of X-Spam-Status/-Score/-Level */
 	char **spam_headers;		/* trusted by position */
 	char *spam_scanner;		/* "none", "spamd", "rspamd" */
 	char *spam_address;		/* host:port */
@@ -126,6 +132,11 @@ int conf_load(const char *path, struct deputy_conf **conf_r, char **error_r);
 /* conf_dir_settings - fill SET from CONF (borrowed pointers) */
 void conf_dir_settings(const struct deputy_conf *conf,
 		       struct dir_settings *set);
+
+struct spam_policy;
+
+/* conf_spam_policy - fill P with CONF's thresholds on each scale */
+void conf_spam_policy(const struct deputy_conf *conf, struct spam_policy *p);
 
 /* conf_free - release; sets *conf to NULL */
 void conf_free(struct deputy_conf **conf);

@@ -211,6 +211,8 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	const struct facts *f = in->facts;
 	enum dir_notice policy = decide_notice_policy(in);
 	int null_sender = in->sender == NULL || *in->sender == '\0';
+	const char *why = NULL;
+	int spam_known;
 
 	/* 1. envelope */
 	decide_rule(d, DR_NULL_SENDER, null_sender, "the envelope sender is <>");
@@ -248,11 +250,10 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	decide_rule(d, DR_UNAUTHENTICATED, !in->authenticated,
 	    in->auth_detail != NULL ? in->auth_detail :
 	    "the envelope sender is not authenticated");
-	decide_rule(d, DR_SPAM_UNKNOWN, !in->spam_known,
-	    "no trusted spam score");
-	decide_rule(d, DR_SPAM_SCORE, in->spam_known &&
-	    in->spam_score > in->notice_threshold,
-	    "the spam score is above the notice threshold");
+	spam_known = in->spam != NULL && in->spam->known;
+	decide_rule(d, DR_SPAM_UNKNOWN, !spam_known, "no trusted spam score");
+	decide_rule(d, DR_SPAM_SCORE, spam_known &&
+	    !spam_notice_ok(in->spam, in->spam_policy, &why), why);
 
 	/* 5. policy */
 	decide_rule(d, DR_POLICY_NONE, policy == DIR_NOTICE_NONE,
@@ -338,10 +339,11 @@ decide_forward_block(const struct decide_input *in, const char **detail_r)
 		*detail_r = f->challenge_marker;
 		return DR_CHALLENGE;
 	}
-	if (in->spam_known && in->spam_score >= in->forward_threshold) {
-		*detail_r = "the spam score is above the forwarding threshold";
+	/* Certain spam goes to nobody, inside or out. */
+	if (in->spam != NULL && in->spam->known &&
+	    !spam_forward_ok(in->spam, in->spam_policy, 1, in->authenticated,
+	    detail_r))
 		return DR_SPAM_SCORE;
-	}
 	if (!in->forward_bulk && (f->precedence != NULL ||
 	    f->list_header != NULL || f->auto_submitted != NULL ||
 	    f->automated_marker != NULL)) {
@@ -359,12 +361,14 @@ static void
 decide_forward(const struct decide_input *in, struct decision *d)
 {
 	const struct dir_strings *dl = in->delegates;
+	const char *spam_why = NULL;
 
 	d->forward_reason = decide_forward_block(in, &d->forward_detail);
 	if (d->forward_reason != DR_NONE)
 		return;
 	for (size_t i = 0; dl != NULL && i < dl->count; i++) {
 		const char *a = dl->values[i];
+		const char *why = NULL;
 
 		if (decide_is_own(in, a)) {
 			char *s = g_strdup_printf("%s (the recipient itself)", a);
@@ -376,11 +380,23 @@ decide_forward(const struct decide_input *in, struct decision *d)
 
 			decide_strv_add(&d->forward_skipped, s);
 			g_free(s);
+		} else if (!decide_is_internal_address(in, a) &&
+		    !spam_forward_ok(in->spam, in->spam_policy, 0,
+		    in->authenticated, &why)) {
+			/* Mail to another domain goes out under our name. */
+			char *s = g_strdup_printf("%s (%s)", a, why);
+
+			decide_strv_add(&d->forward_skipped, s);
+			g_free(s);
+			spam_why = why;
 		} else {
 			decide_strv_add(&d->forward_to, a);
 		}
 	}
-	if (d->forward_to.count == 0) {
+	if (d->forward_to.count == 0 && spam_why != NULL) {
+		d->forward_reason = DR_SPAM_SCORE;
+		d->forward_detail = spam_why;
+	} else if (d->forward_to.count == 0) {
 		d->forward_reason = DR_NO_DELEGATE;
 		d->forward_detail = d->forward_skipped.count > 0 ?
 		    "every delegate was skipped" : "no delegate is configured";

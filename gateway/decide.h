@@ -20,6 +20,7 @@
 #include "directory.h"
 #include "facts.h"
 #include "script.h"
+#include "spam.h"
 
 /* Stable reason codes. Order within the gate is the order of the rules. */
 enum decide_reason {
@@ -115,15 +116,13 @@ struct decide_input {
 	/* verdicts on the message (trust gate) */
 	int authenticated;
 	const char *auth_detail;
-	int spam_known;
-	double spam_score;
 
 	/* policy */
 	enum dir_notice default_notice;
 	const char *const *internal_domains;	/* NULL-terminated */
 	const char *const *system_senders;	/* extra local parts */
-	double notice_threshold;
-	double forward_threshold;
+	const struct spam_verdict *spam;	/* NULL: unknown */
+	const struct spam_policy *spam_policy;	/* thresholds per scale */
 	unsigned int max_received;
 	int forward_bulk;
 	int srs_enabled;			/* outside delegates get SRS0 */

@@ -23,6 +23,7 @@
 #include "record.h"
 #include "relay.h"
 #include "script.h"
+#include "spam.h"
 #include "spool.h"
 #include "srs.h"
 #include "state.h"
@@ -65,8 +66,10 @@ struct engine_run {
 	char *sender;			/* normal form, "" for <> */
 	char *auth_detail;
 	int authenticated;
-	int spam_done, spam_known;
-	double spam_score;
+	int spam_done;
+	struct spam_verdict spam;	/* from trusted headers or the scanner */
+	struct spam_policy spam_policy;	/* thresholds per scale */
+	char *spam_text;		/* the verdict, for the record */
 	time_t now;
 	off_t body_offset;		/* past a leading mbox From_ line */
 	char *copy_id;			/* our Resent-Message-ID: a forward */

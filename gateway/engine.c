@@ -206,20 +206,18 @@ static void
 engine_spam(struct engine_run *run, const char *recipient)
 {
 	const struct deputy_conf *c = run->conf;
+	struct spam_header_settings hs;
 	struct spamc_request req;
-	double score;
+	int ask;
 	char *err = NULL;
 
 	if (run->spam_done)
 		return;
 	run->spam_done = 1;
-	if (trust_spam_score(run->facts, c->boundary_received, &score)) {
-		run->spam_known = 1;
-		run->spam_score = score;
-		return;
-	}
-	if (strcmp(c->spam_scanner, "none") == 0 || !run->facts->parsed)
-		return;
+	hs.boundary_received = c->boundary_received;
+	hs.generic = strcmp(c->spam_headers_from, "rspamd") == 0 ?
+	    SPAM_SCANNER_RSPAMD : SPAM_SCANNER_SPAMASSASSIN;
+	ask = strcmp(c->spam_scanner, "none") != 0 && run->facts->parsed;
 	memset(&req, 0, sizeof(req));
 	req.kind = strcmp(c->spam_scanner, "rspamd") == 0 ? SPAMC_RSPAMD :
 	    SPAMC_SPAMD;
@@ -232,10 +230,8 @@ engine_spam(struct engine_run *run, const char *recipient)
 	req.sender = run->sender;
 	req.recipient = recipient;
 	req.client = run->req->client;
-	if (spamc_score(&req, &score, &err) == 0) {
-		run->spam_known = 1;
-		run->spam_score = score;
-	} else {
+	if (spam_verdict_get(run->facts, &hs, ask ? &req : NULL, &run->spam,
+	    &err) != 0) {
 		log_warn("spam scanner: %s: no score, so no notice", err);
 		g_free(err);
 	}
@@ -269,13 +265,11 @@ engine_input(struct engine_run *run, struct engine_rcpt *r,
 	in->copy_seen = r->copy_seen;
 	in->authenticated = run->authenticated;
 	in->auth_detail = run->auth_detail;
-	in->spam_known = run->spam_known;
-	in->spam_score = run->spam_score;
+	in->spam = &run->spam;
+	in->spam_policy = &run->spam_policy;
 	in->default_notice = c->default_notice;
 	in->internal_domains = (const char *const *)c->internal_domains;
 	in->system_senders = (const char *const *)c->system_senders;
-	in->notice_threshold = c->notice_threshold;
-	in->forward_threshold = c->forward_threshold;
 	in->max_received = c->max_received;
 	in->forward_bulk = c->forward_bulk;
 	in->srs_enabled = engine_srs_enabled(c);
@@ -401,6 +395,7 @@ engine_run(struct engine *e, const struct spool *msg,
 	run->now = req->now != 0 ? req->now : time(NULL);
 	run->sender = envelope_sender(req->sender);
 	run->body_offset = engine_body_offset(msg->fd);
+	conf_spam_policy(e->conf, &run->spam_policy);
 
 	memset(&fset, 0, sizeof(fset));
 	fset.loop_header = e->conf->loop_header;
@@ -460,10 +455,10 @@ engine_run(struct engine *e, const struct spool *msg,
 	res->message.message_id = run->facts->message_id;
 	res->message.authenticated = run->authenticated;
 	res->message.auth_detail = run->auth_detail;
-	res->message.spam_known = run->spam_known;
-	res->message.spam_score = run->spam_score;
-	res->message.notice_threshold = e->conf->notice_threshold;
-	res->message.forward_threshold = e->conf->forward_threshold;
+	res->message.spam_known = run->spam.known;
+	res->message.spam_score = run->spam.score;
+	res->message.spam = run->spam_text =
+	    spam_verdict_describe(&run->spam, &run->spam_policy);
 	if (!req->explain)
 		for (size_t i = 0; i < n; i++) {
 			struct record *rec = &res->records[i];
@@ -511,6 +506,8 @@ engine_result_clear(struct engine_result *res)
 		g_free(run->sender);
 		g_free(run->auth_detail);
 		g_free(run->copy_id);
+		g_free(run->spam_text);
+		spam_verdict_clear(&run->spam);
 		g_free(run);
 	}
 	memset(res, 0, sizeof(*res));

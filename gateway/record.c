@@ -193,10 +193,8 @@ record_explain(const struct record_message *m, const struct record *r,
 	fprintf(out, "  trust:   %s; spam score %s\n",
 	    m->authenticated ? "authenticated" : "not authenticated",
 	    m->spam_known ? "known" : "unknown");
-	if (m->spam_known)
-		fprintf(out, "  score:   %.2f (notice at most %.2f, forward "
-		    "below %.2f)\n", m->spam_score, m->notice_threshold,
-		    m->forward_threshold);
+	if (m->spam != NULL)
+		fprintf(out, "  spam:    %s\n", m->spam);
 	fprintf(out, "  gate:\n");
 	for (unsigned int i = 0; i < d->rule_count; i++)
 		fprintf(out, "    %-24s %s%s%s\n",
@@ -302,6 +300,7 @@ record_json(const struct record_message *m, const struct record *r,
 		json_builder_add_double_value(b, m->spam_score);
 	else
 		json_builder_add_null_value(b);
+	record_json_str(b, "spam", m->spam);
 	json_builder_set_member_name(b, "gate");
 	json_builder_begin_array(b);
 	for (unsigned int i = 0; i < d->rule_count; i++) {

@@ -43,9 +43,9 @@ struct record_message {
 	int authenticated;
 	const char *auth_detail;
 	int spam_known;
-	double spam_score;
-	double notice_threshold;	/* for --explain */
-	double forward_threshold;
+	double spam_score;		/* on its scanner's scale */
+	const char *spam;		/* the verdict and the thresholds,
+					 * for --explain */
 };
 
 struct record {

@@ -11,6 +11,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "directory.h"
 #include "facts.h"
 #include "fuzz-common.h"
+#include "spam.h"
 
 /* fuzz_clean - abort if S holds a control character */
 static void
@@ -58,7 +60,14 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const struct facts_settings set = { "X-Deputy-Loop" };
+	static const char *const spam_headers[] = { "X-Spam-Status",
+	    "X-Spam-Score", "X-Spam-Level", "X-Spamd-Result",
+	    "X-Rspamd-Score", "X-Rspamd-Action", NULL };
+	static const struct facts_settings set = { "X-Deputy-Loop",
+	    spam_headers };
+	struct spam_header_settings hs = { 2, SPAM_SCANNER_SPAMASSASSIN };
+	struct spam_verdict sv;
+	const char *why;
 	static char *addresses[] = { "alice@example.org", "a.smith@example.org",
 	    NULL };
 	static char *delegates[] = { "bob@example.org", "carol@example.net",
@@ -107,8 +116,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.now = FUZZ_NOW;
 	in.default_notice = DIR_NOTICE_AUTHENTICATED;
 	in.internal_domains = internal;
-	in.notice_threshold = 1.0;
-	in.forward_threshold = 5.0;
+	/* The spam headers on either scale, the verdict within bounds. */
+	if (size > 0 && (data[0] & 2))
+		hs.generic = SPAM_SCANNER_RSPAMD;
+	if (spam_from_headers(f, &hs, &sv) && (!isfinite(sv.score) ||
+	    sv.score > 1e6 || sv.score < -1e6 || sv.source == NULL))
+		abort();
+	(void)spam_notice_ok(&sv, NULL, &why);
+	(void)spam_forward_ok(&sv, NULL, 0, 0, &why);
+	g_free(spam_verdict_describe(&sv, NULL));
+	in.spam = &sv;
 	in.max_received = 30;
 	in.forward_bulk = size > 0 && (data[0] & 1);
 	memset(&d, 0, sizeof(d));
@@ -121,6 +138,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		abort();
 	(void)decide_reason_name(d.notice_reason);
 	decision_clear(&d);
+	spam_verdict_clear(&sv);
 	facts_free(&f);
 	if (f != NULL)
 		abort();

@@ -14,7 +14,10 @@
 
 #include "conf.h"
 #include "conf-sections.h"
+#include "spam.h"
 #include "tap.h"
+
+static char *write_tmp(const char *text);
 
 struct bad {
 	const char *text;
@@ -34,7 +37,68 @@ static const struct bad bad_files[] = {
 	{ "directory {\n  backend = \"ldif\"\n", ":1: section is never closed" },
 	{ "submission {\n  timeout = 0\n}\n", ":2: timeout" },
 	{ "directory {\n  max_delegates = 0\n}\n", ":2: max_delegates" },
+	{ "spam {\n  rspamd_notice_threshold = 1001\n}\n",
+	  ":2: rspamd_notice_threshold = 1001 is out of range" },
+	{ "spam {\n  headers_from = \"spamd\"\n}\n", ":2: headers_from" },
+	{ "spam {\n  address = \"127.0.0.1\"\n}\n", ":2: address" },
+	{ "spam {\n  address = \"127.0.0.1:99999\"\n}\n", ":2: address" },
+	{ "spam {\n  address = \"a b:783\"\n}\n", ":2: address" },
 };
+
+/* check_spam - the spam section: thresholds per scale, older names */
+static void
+check_spam(void)
+{
+	static const struct {
+		const char *text;
+		double sa_notice, sa_clean, sa_forward;
+		double rs_notice, rs_clean, rs_forward;
+		const char *headers_from;
+	} rows[] = {
+		{ "", 1.0, 2.0, 5.0, 1.5, 2.0, 15.0, "spamassassin" },
+		{ "spam {\n notice_threshold = 0.5\n forward_threshold = 6\n}\n",
+		  0.5, 2.0, 6.0, 1.5, 2.0, 15.0, "spamassassin" },
+		{ "spam {\n notice_threshold = 0.5\n"
+		  " spamassassin_notice_threshold = 0.2\n"
+		  " spamassassin_forward_threshold = 7\n"
+		  " spamassassin_clean_threshold = 3\n}\n",
+		  0.2, 3.0, 7.0, 1.5, 2.0, 15.0, "spamassassin" },
+		{ "spam {\n scanner = \"rspamd\"\n rspamd_notice_threshold = 1\n"
+		  " rspamd_clean_threshold = 3\n rspamd_forward_threshold = 10\n}\n",
+		  1.0, 2.0, 5.0, 1.0, 3.0, 10.0, "rspamd" },
+		{ "spam {\n scanner = \"rspamd\"\n headers_from = \"spamassassin\"\n"
+		  " address = \"[::1]:11333\"\n}\n",
+		  1.0, 2.0, 5.0, 1.5, 2.0, 15.0, "spamassassin" },
+	};
+
+	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
+		struct deputy_conf *c = NULL;
+		struct spam_policy p;
+		char *err = NULL, *path = write_tmp(rows[i].text);
+		int ok = conf_load(path, &c, &err) == 0;
+
+		if (ok) {
+			conf_spam_policy(c, &p);
+			ok = p.spamassassin.notice == rows[i].sa_notice &&
+			    p.spamassassin.clean == rows[i].sa_clean &&
+			    p.spamassassin.forward == rows[i].sa_forward &&
+			    p.rspamd.notice == rows[i].rs_notice &&
+			    p.rspamd.clean == rows[i].rs_clean &&
+			    p.rspamd.forward == rows[i].rs_forward &&
+			    strcmp(c->spam_headers_from,
+			    rows[i].headers_from) == 0;
+		}
+		tap_ok(ok, "spam section %zu: SpamAssassin %.1f/%.1f/%.1f, "
+		    "rspamd %.1f/%.1f/%.1f, headers from %s (%s)", i,
+		    rows[i].sa_notice, rows[i].sa_clean, rows[i].sa_forward,
+		    rows[i].rs_notice, rows[i].rs_clean, rows[i].rs_forward,
+		    rows[i].headers_from, err ? err : "-");
+		g_free(err);
+		conf_free(&c);
+		unlink(path);
+		g_free(path);
+	}
+}
 
 /* write_tmp - TEXT into a new temporary file */
 static char *
@@ -130,6 +194,7 @@ main(void)
 		tap_ok(same && i == G_N_ELEMENTS(names), "lib/conf-sections.h "
 		    "names the %u sections of conf.c, in order", i);
 	}
+	check_spam();
 
 	/* A named file that does not exist is an error. */
 	err = NULL;

@@ -7,6 +7,7 @@
 
 #include "config.h"
 
+#include <math.h>
 #include <string.h>
 
 #include <glib.h>
@@ -25,6 +26,11 @@ enum mutation {
 	M_DEFAULT_NONE, M_EXTERNAL, M_INTERNAL_OK, M_DUPLICATE, M_RATE,
 	M_LOOP, M_LOOP_OTHER, M_HOPS, M_SPAM_FORWARD, M_BULK_FORWARD_ON,
 	M_NO_DELEGATES, M_DELIVERED_TO, M_DELEGATE_SELF,
+	M_RSPAMD_CLEAN, M_RSPAMD_GREYLIST, M_RSPAMD_HIGH, M_RSPAMD_REJECT,
+	M_RSPAMD_REJECT_SCORE, M_OUT_CLEAN, M_OUT_SUSPECT_AUTH,
+	M_OUT_SUSPECT_UNAUTH, M_OUT_SPAM_AUTH, M_OUT_UNKNOWN_AUTH,
+	M_OUT_UNKNOWN_UNAUTH, M_OUT_RSPAMD_GREYLIST_AUTH,
+	M_OUT_RSPAMD_GREYLIST_UNAUTH, M_OUT_INTERNAL_DOMAINS,
 };
 
 struct row {
@@ -77,6 +83,32 @@ static const struct row rows[] = {
 	{ "no delegates", M_NO_DELEGATES, DR_NONE, DR_NO_DELEGATE },
 	{ "Delivered-To names the delegate", M_DELIVERED_TO, DR_NONE, DR_NO_DELEGATE },
 	{ "delegate is the recipient", M_DELEGATE_SELF, DR_NONE, DR_NO_DELEGATE },
+	/* rspamd's scale and action */
+	{ "rspamd 1.5, no action", M_RSPAMD_CLEAN, DR_NONE, DR_NONE },
+	{ "rspamd greylist", M_RSPAMD_GREYLIST, DR_SPAM_SCORE, DR_NONE },
+	{ "rspamd 3.0, no action (above its notice threshold)", M_RSPAMD_HIGH,
+	  DR_SPAM_SCORE, DR_NONE },
+	{ "rspamd reject", M_RSPAMD_REJECT, DR_SPAM_SCORE, DR_SPAM_SCORE },
+	{ "rspamd 15.0 with add header", M_RSPAMD_REJECT_SCORE, DR_SPAM_SCORE,
+	  DR_SPAM_SCORE },
+	/* a delegate outside our domains */
+	{ "outside delegate, clean", M_OUT_CLEAN, DR_NONE, DR_NONE },
+	{ "outside delegate, 3.0, authenticated", M_OUT_SUSPECT_AUTH,
+	  DR_SPAM_SCORE, DR_NONE },
+	{ "outside delegate, 3.0, unauthenticated", M_OUT_SUSPECT_UNAUTH,
+	  DR_UNAUTHENTICATED, DR_SPAM_SCORE },
+	{ "outside delegate, 4.9 of required 4.0, authenticated",
+	  M_OUT_SPAM_AUTH, DR_SPAM_SCORE, DR_SPAM_SCORE },
+	{ "outside delegate, no verdict, authenticated", M_OUT_UNKNOWN_AUTH,
+	  DR_SPAM_UNKNOWN, DR_NONE },
+	{ "outside delegate, no verdict, unauthenticated",
+	  M_OUT_UNKNOWN_UNAUTH, DR_UNAUTHENTICATED, DR_SPAM_SCORE },
+	{ "outside delegate, rspamd greylist, authenticated",
+	  M_OUT_RSPAMD_GREYLIST_AUTH, DR_SPAM_SCORE, DR_NONE },
+	{ "outside delegate, rspamd greylist, unauthenticated",
+	  M_OUT_RSPAMD_GREYLIST_UNAUTH, DR_UNAUTHENTICATED, DR_SPAM_SCORE },
+	{ "delegate in internal_domains, no verdict, unauthenticated",
+	  M_OUT_INTERNAL_DOMAINS, DR_UNAUTHENTICATED, DR_NONE },
 };
 
 static char *alice_addrs[] = { "alice@example.org", "a.smith@example.org", NULL };
@@ -88,10 +120,12 @@ static char *to_other[] = { "all@example.org", NULL };
 static char *loop_us[] = { "alice@example.org", NULL };
 static char *loop_other[] = { "carol@example.org", NULL };
 static char *delegates[] = { "bob@example.org", NULL };
+static char *delegates_out[] = { "bob@example.net", NULL };
 static char *delegates_self[] = { "a.smith@example.org", NULL };
 static char *delivered_bob[] = { "bob@example.org", NULL };
 static const char *const extra_system[] = { "robot", NULL };
 static const char *const internal[] = { "example.org", NULL };
+static const char *const internal2[] = { "example.org", "example.net", NULL };
 
 /* run_row - build the input for ROW and check the record */
 static void
@@ -102,7 +136,12 @@ run_row(const struct row *row)
 	struct dir_strings dl = { delegates, 1 };
 	struct decide_input in;
 	struct decision d;
+	struct spam_verdict sv = { 1, SPAM_SCANNER_SPAMASSASSIN, -1.0, NAN,
+	    NULL, NULL, 0 };
+	struct spam_policy sp;
+	const char *want_to = "bob@example.org";
 
+	spam_policy_default(&sp);
 	memset(&entry, 0, sizeof(entry));
 	entry.dn = "uid=alice,dc=example,dc=org";
 	entry.mail = "alice@example.org";
@@ -127,12 +166,10 @@ run_row(const struct row *row)
 	in.now = 1798761600;
 	in.default_notice = DIR_NOTICE_AUTHENTICATED;
 	in.system_senders = extra_system;
-	in.notice_threshold = 1.0;
-	in.forward_threshold = 5.0;
+	in.spam = &sv;
+	in.spam_policy = &sp;
 	in.max_received = 25;
 	in.authenticated = 1;
-	in.spam_known = 1;
-	in.spam_score = -1.0;
 	in.mailbox = "/var/mail/alice/Maildir";
 
 	switch (row->m) {
@@ -161,9 +198,9 @@ run_row(const struct row *row)
 	case M_NOT_ADDRESSED: f.recipients.values = to_other; break;
 	case M_ADDRESSED_ALIAS: f.recipients.values = to_alias; break;
 	case M_UNAUTH: in.authenticated = 0; break;
-	case M_SPAM_UNKNOWN: in.spam_known = 0; break;
-	case M_SPAM_HIGH: in.spam_score = 3.0; break;
-	case M_SPAM_AT_THRESHOLD: in.spam_score = 1.0; break;
+	case M_SPAM_UNKNOWN: sv.known = 0; break;
+	case M_SPAM_HIGH: sv.score = 3.0; break;
+	case M_SPAM_AT_THRESHOLD: sv.score = 1.0; break;
 	case M_POLICY_NONE: entry.notice = DIR_NOTICE_NONE; break;
 	case M_DEFAULT_NONE: in.default_notice = DIR_NOTICE_NONE; break;
 	case M_EXTERNAL: entry.notice = DIR_NOTICE_INTERNAL; break;
@@ -177,7 +214,7 @@ run_row(const struct row *row)
 	case M_LOOP: f.loop_markers.values = loop_us; f.loop_markers.count = 1; break;
 	case M_LOOP_OTHER: f.loop_markers.values = loop_other; f.loop_markers.count = 1; break;
 	case M_HOPS: f.received_count = 25; break;
-	case M_SPAM_FORWARD: in.spam_score = 7.5; break;
+	case M_SPAM_FORWARD: sv.score = 7.5; break;
 	case M_BULK_FORWARD_ON: f.list_header = "List-Id"; in.forward_bulk = 1; break;
 	case M_NO_DELEGATES: dl.count = 0; dl.values = NULL; break;
 	case M_DELIVERED_TO:
@@ -185,6 +222,83 @@ run_row(const struct row *row)
 		f.delivered_to.count = 1;
 		break;
 	case M_DELEGATE_SELF: dl.values = delegates_self; break;
+	case M_RSPAMD_CLEAN:
+		sv.scanner = SPAM_SCANNER_RSPAMD;
+		sv.score = 1.5;
+		sv.action = "no action";
+		break;
+	case M_RSPAMD_GREYLIST:
+		sv.scanner = SPAM_SCANNER_RSPAMD;
+		sv.score = 1.5;		/* a forced action, low score */
+		sv.action = "greylist";
+		break;
+	case M_RSPAMD_HIGH:
+		sv.scanner = SPAM_SCANNER_RSPAMD;
+		sv.score = 3.0;
+		sv.action = "no action";
+		break;
+	case M_RSPAMD_REJECT:
+		sv.scanner = SPAM_SCANNER_RSPAMD;
+		sv.score = 9.0;
+		sv.action = "reject";
+		break;
+	case M_RSPAMD_REJECT_SCORE:
+		sv.scanner = SPAM_SCANNER_RSPAMD;
+		sv.score = 15.0;
+		sv.action = "add header";
+		break;
+	case M_OUT_CLEAN:
+		dl.values = delegates_out;
+		want_to = "bob@example.net";
+		break;
+	case M_OUT_SUSPECT_AUTH:
+		dl.values = delegates_out;
+		want_to = "bob@example.net";
+		sv.score = 3.0;
+		sv.required = 5.0;
+		break;
+	case M_OUT_SUSPECT_UNAUTH:
+		dl.values = delegates_out;
+		in.authenticated = 0;
+		sv.score = 3.0;
+		break;
+	case M_OUT_SPAM_AUTH:
+		dl.values = delegates_out;
+		sv.score = 4.9;
+		sv.required = 4.0;
+		break;
+	case M_OUT_UNKNOWN_AUTH:
+		dl.values = delegates_out;
+		want_to = "bob@example.net";
+		sv.known = 0;
+		break;
+	case M_OUT_UNKNOWN_UNAUTH:
+		dl.values = delegates_out;
+		sv.known = 0;
+		in.authenticated = 0;
+		break;
+	case M_OUT_RSPAMD_GREYLIST_AUTH:
+		dl.values = delegates_out;
+		want_to = "bob@example.net";
+		sv.scanner = SPAM_SCANNER_RSPAMD;
+		sv.score = 4.5;
+		sv.action = "greylist";
+		break;
+	case M_OUT_RSPAMD_GREYLIST_UNAUTH:
+		dl.values = delegates_out;
+		in.authenticated = 0;
+		sv.scanner = SPAM_SCANNER_RSPAMD;
+		sv.score = 4.5;
+		sv.action = "greylist";
+		break;
+	case M_OUT_INTERNAL_DOMAINS:
+		/* example.net is ours too: an inside delegate */
+		dl.values = delegates_out;
+		want_to = "bob@example.net";
+		in.internal_domains = internal2;
+		sv.known = 0;
+		in.authenticated = 0;
+		break;
 	}
 
 	decide(&in, &d);
@@ -202,10 +316,63 @@ run_row(const struct row *row)
 	    decide_reason_name(row->forward));
 	if (row->forward == DR_NONE)
 		tap_ok(d.forward_to.count == 1 &&
-		    strcmp(d.forward_to.values[0], "bob@example.org") == 0,
-		    "%s: forwarded to bob", row->name);
+		    strcmp(d.forward_to.values[0], want_to) == 0,
+		    "%s: forwarded to %s", row->name, want_to);
 	tap_ok(d.rule_count == DECIDE_NOTICE_RULES, "%s: all %u rules evaluated",
 	    row->name, d.rule_count);
+	decision_clear(&d);
+}
+
+/*
+ * check_split - a delegate inside gets what the user gets, the one
+ * outside is skipped with the reason; certain spam reaches neither
+ */
+static void
+check_split(void)
+{
+	static char *two[] = { "bob@example.org", "carol@example.net", NULL };
+	static char *from[] = { "dave@example.com", NULL };
+	static char *to[] = { "alice@example.org", NULL };
+	struct dir_strings dl = { two, 2 };
+	struct spam_verdict sv = { 1, SPAM_SCANNER_RSPAMD, 5.0, 15.0,
+	    "greylist", NULL, 0 };
+	struct spam_policy sp;
+	struct facts f;
+	struct decide_input in;
+	struct decision d;
+
+	spam_policy_default(&sp);
+	memset(&f, 0, sizeof(f));
+	f.parsed = 1;
+	f.from.values = from;
+	f.from.count = 1;
+	f.recipients.values = to;
+	f.recipients.count = 1;
+	memset(&in, 0, sizeof(in));
+	in.facts = &f;
+	in.sender = "dave@example.com";
+	in.recipient = "alice@example.org";
+	in.away = 1;
+	in.delegates = &dl;
+	in.spam = &sv;
+	in.spam_policy = &sp;
+	in.max_received = 25;
+	decide(&in, &d);
+	tap_ok(d.forward_reason == DR_NONE && d.forward_to.count == 1 &&
+	    strcmp(d.forward_to.values[0], "bob@example.org") == 0,
+	    "greylisted, unauthenticated: the inside delegate gets it");
+	tap_ok(d.forward_skipped.count == 1 &&
+	    g_str_has_prefix(d.forward_skipped.values[0],
+	    "carol@example.net (outside delegate"),
+	    "... the outside one is skipped: %s", d.forward_skipped.count ?
+	    d.forward_skipped.values[0] : "(none)");
+	decision_clear(&d);
+
+	sv.action = "reject";
+	decide(&in, &d);
+	tap_ok(d.forward_reason == DR_SPAM_SCORE && d.forward_to.count == 0,
+	    "rspamd reject: neither delegate gets it (%s)",
+	    decide_reason_name(d.forward_reason));
 	decision_clear(&d);
 }
 
@@ -265,6 +432,7 @@ main(void)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++)
 		run_row(&rows[i]);
+	check_split();
 	check_names();
 	check_rule_order();
 	tap_ok(decide_is_system_sender("LISTSERV@x.org", NULL), "LISTSERV");
