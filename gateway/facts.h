@@ -6,16 +6,17 @@
  *	facts - what deputy needs to know about one message
  * SUMMARY
  *	Reads a spooled message once with mimescan (the top-level header
- *	block's end, the MIME parts, report parts) and gives GMime the
- *	top-level header block only; from these it extracts the facts
+ *	block's end, the MIME parts, report parts, the first text part),
+ *	gives GMime the top-level header block only, and reads a bounded
+ *	piece of the first text part; from these it extracts the facts
  *	that decide() reads: addresses, automation markers, loop markers,
  *	and (with the trust gate) authentication and spam verdicts.
  *
  *	The work is bounded by limits that do not depend on what the
  *	sender wrote: FACTS_MAX_PARTS MIME parts, FACTS_MAX_DEPTH nested
  *	multiparts, FACTS_MAX_FIELDS top-level header fields and
- *	FACTS_MAX_HEADER_BLOCK bytes of them. Memory is constant but for
- *	the header block.
+ *	FACTS_MAX_HEADER_BLOCK bytes of them, FACTS_TEXT_RAW bytes of body
+ *	text. Memory is constant but for the header block.
  * DIAGNOSTICS
  *	facts_parse() never fails on the message's account: a message that
  *	is not mail, or that passes one of the caps, yields facts with
@@ -44,6 +45,8 @@ struct facts_trust_header {
 #define FACTS_MAX_DEPTH		10	/* nested multiparts */
 #define FACTS_MAX_FIELDS	1000	/* top-level header fields */
 #define FACTS_MAX_HEADER_BLOCK	(256 * 1024)	/* Postfix caps at 100 KiB */
+#define FACTS_TEXT_RAW		(48 * 1024)	/* read of the first text part */
+#define FACTS_TEXT_MAX		(16 * 1024)	/* of it, decoded, matched */
 
 /* Why a message looks machine-made; the first found wins. */
 struct facts {
@@ -66,6 +69,9 @@ struct facts {
 					 * the DSN/MDN/ARF part type found */
 	char *autoreply_marker;		/* why it looks like an auto-reply */
 	char *challenge_marker;		/* why it looks like a C/R challenge */
+	char *text_challenge;		/* C/R phrases in the first text part
+					 * ("body: ..."), also the challenge
+					 * marker unless one was found first */
 	char *bounce_marker;		/* why it looks like a bounce */
 	char *automated_marker;		/* why it looks machine-sent */
 

@@ -22,7 +22,7 @@ enum check {
 	C_PREC, C_LIST, C_ARS, C_NO_ARS, C_REPORT, C_AUTOREPLY, C_NO_AUTOREPLY,
 	C_BOUNCE, C_NO_BOUNCE, C_CHALLENGE, C_LOOP_HAS, C_DELIVERED_HAS,
 	C_RECEIVED, C_SUBJECT, C_MSGID, C_NO_REPORT, C_REPORT_IS,
-	C_OVERSIZED, C_NOT_OVERSIZED,
+	C_TEXT_CHALLENGE, C_NO_CHALLENGE, C_OVERSIZED, C_NOT_OVERSIZED,
 };
 
 struct row {
@@ -103,6 +103,9 @@ static const struct row rows[] = {
 	{ "an outer boundary closes the inner multipart", HDR MIXED "--b\nContent-Type: multipart/mixed; boundary=c\n\n"
 	  "--c\n\nnever closed\n--b\nContent-Type: message/delivery-status\n\nx\n--b--\n",
 	  C_REPORT_IS, "delivery-status", 0 },
+	{ "digest parts are messages, not text", HDR MIME "Content-Type: multipart/digest; boundary=b\n\n"
+	  "--b\n\nFrom: x@y.org\n\nYour message is being held. Click the link below.\n--b--\n",
+	  C_NO_CHALLENGE, NULL, 0 },
 	{ "RFC 2231 boundary", HDR MIME "Content-Type: multipart/mixed;\n boundary*0=\"ab\"; boundary*1=\"cd\"\n\n"
 	  "--abcd\nContent-Type: message/delivery-status\n\nx\n--abcd--\n", C_REPORT_IS, "delivery-status", 0 },
 	{ "multipart without boundary: one part", HDR MIME "Content-Type: multipart/mixed\n\n"
@@ -110,6 +113,64 @@ static const struct row rows[] = {
 	{ "header block without an empty line", HDR "Subject: no blank line\nthis is the body\n", C_SUBJECT, "no blank line", 0 },
 	{ "ordinary multipart is not oversized", HDR MIXED "--b\n\nx\n--b--\n", C_NOT_OVERSIZED, NULL, 0 },
 
+	/*
+	 * Challenge/response challenges told in words only (issue 13,
+	 * item 9): from an authenticated, clean sender with no header.
+	 */
+	{ "challenge: held, click the link", HDR "Subject: Re: your question\n\n"
+	  "Hello,\n\nYour message is being held. To verify that you are a human,\n"
+	  "please click the link below:\n\nhttps://cr.example.net/v?id=1234\n", C_TEXT_CHALLENGE, NULL, 0 },
+	{ "challenge: TMDA-like, reply", HDR "Subject: Re: hello\n\n"
+	  "Your message attached below is being held because the address\n<bob@example.com> has not been verified.\n\n"
+	  "To release your message for delivery, please send an empty message\nto the following address, "
+	  "or use your mailer's \"Reply\" feature.\n", C_TEXT_CHALLENGE, NULL, 0 },
+	{ "challenge: approved senders, a link", HDR "Subject: Re: lunch\n\n"
+	  "I apologize for this automatic reply to your email. To control spam, I now allow\n"
+	  "incoming messages only from senders I have approved beforehand. If you would like\n"
+	  "to be added to my list of approved senders, please fill out the short request form\n"
+	  "(see link below): http://cr.example.net/request?k=1\n", C_TEXT_CHALLENGE, NULL, 0 },
+	{ "challenge: allowed list (Bluebottle's words, no header)", HDR "Subject: RE: BLAH\n\n"
+	  "This account is protected.  Please click on the\nfollowing link to have your address added to the recipient's "
+	  "allowed\nlist and to ensure delivery of your email.\n\nhttp://cr.example.net/verification/1234\n",
+	  C_TEXT_CHALLENGE, NULL, 0 },
+	{ "challenge: German, quoted-printable", HDR MIME "Subject: AW: Angebot\n"
+	  "Content-Type: text/plain; charset=utf-8\nContent-Transfer-Encoding: quoted-printable\n\n"
+	  "Ihre Nachricht wurde zur=C3=BCckgehalten. Bitte best=C3=A4tigen Sie, dass Sie ein Mensch sind:\n"
+	  "klicken Sie auf den folgenden Link.\n", C_TEXT_CHALLENGE, NULL, 0 },
+	{ "challenge: French, base64 latin-1", HDR MIME "Subject: Re: devis\n"
+	  "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: base64\n\n"
+	  /* "Votre message est en attente. Pour confirmer que vous êtes un humain, cliquez sur le lien ci-dessous." */
+	  "Vm90cmUgbWVzc2FnZSBlc3QgZW4gYXR0ZW50ZS4gUG91ciBjb25maXJtZXIgcXVlIHZvdXMg6nRl\n"
+	  "cyB1biBodW1haW4sIGNsaXF1ZXogc3VyIGxlIGxpZW4gY2ktZGVzc291cy4K\n", C_TEXT_CHALLENGE, NULL, 0 },
+	{ "challenge: Spanish HTML only", HDR MIME "Subject: Re: pedido\nContent-Type: text/html; charset=utf-8\n\n"
+	  "<html><body><p>Su mensaje ha sido <b>retenido</b>.</p><p>Su mensaje ha sido retenido hasta que "
+	  "<a href=\"https://cr.example.net/v/1\">haga&nbsp;clic</a>.</p></body></html>\n", C_TEXT_CHALLENGE, NULL, 0 },
+	{ "challenge: in the plain part of an alternative", HDR MIME
+	  "Subject: Re: hello\nContent-Type: multipart/alternative; boundary=\"alt\"\n\n"
+	  "--alt\nContent-Type: text/plain; charset=us-ascii\n\nI'm protecting myself from receiving junk mail.\n"
+	  "Just this once, click the link below so I can receive your email.\n--alt\n"
+	  "Content-Type: text/html\n\n<p>junk</p>\n--alt--\n", C_TEXT_CHALLENGE, NULL, 0 },
+	{ "personal: please confirm the meeting, with a link", HDR "Subject: Monday\n\n"
+	  "Hi Alice,\n\nplease confirm the meeting on Monday at 10. The agenda is here:\n"
+	  "https://docs.example.com/agenda\n\nThanks, Bob\n", C_NO_CHALLENGE, NULL, 0 },
+	{ "personal: German confirm, with a link", HDR "Subject: Termin\n\n"
+	  "Bitte best\xc3\xa4tigen Sie, dass Sie am Montag kommen. Klicken Sie hier f\xc3\xbcr den Kalender:\n"
+	  "https://cal.example.com/x\n", C_NO_CHALLENGE, NULL, 0 },
+	{ "personal: a challenge quoted in a reply", HDR "Subject: Re: strange\n\n"
+	  "What is this? Do I really have to click?\n\n> Your message is being held. To verify that you are a human,\n"
+	  "> please click the link below:\n> https://cr.example.net/v?id=1\n", C_NO_CHALLENGE, NULL, 0 },
+	{ "personal: a challenge forwarded", HDR "Subject: Fwd: strange\n\nLook at this one.\n\n"
+	  "---------- Forwarded message ---------\nFrom: x@example.net\n\nYour message is being held. "
+	  "To verify that you are a human, please click the link below:\nhttps://cr.example.net/v?id=1\n",
+	  C_NO_CHALLENGE, NULL, 0 },
+	{ "personal: held, but nothing to do", HDR "Subject: parcel\n\nYour message is being held by the "
+	  "secretary until I am back; she will answer.\n", C_NO_CHALLENGE, NULL, 0 },
+	{ "personal: challenge words in an attachment", HDR MIXED "--b\nContent-Type: text/plain\n\nSee the file.\n"
+	  "--b\nContent-Type: text/plain; name=cr.txt\nContent-Disposition: attachment; filename=cr.txt\n\n"
+	  "Your message is being held. Click the link below.\n--b--\n", C_NO_CHALLENGE, NULL, 0 },
+	{ "newsletter: safe senders, a link", HDR "Subject: News\n\nTo ensure delivery to your inbox, "
+	  "add news@example.com to your safe senders list.\nRead online: https://news.example.com/\n",
+	  C_NO_CHALLENGE, NULL, 0 },
 };
 
 /* has - whether LIST holds S */
@@ -154,6 +215,12 @@ verdict(const struct facts *f, enum check check, const char *arg, int num)
 	case C_BOUNCE: return f->bounce_marker != NULL;
 	case C_NO_BOUNCE: return f->parsed && f->bounce_marker == NULL;
 	case C_CHALLENGE: return f->challenge_marker != NULL;
+	case C_TEXT_CHALLENGE:
+		return f->text_challenge != NULL && f->challenge_marker != NULL &&
+		    g_str_has_prefix(f->challenge_marker, "body: ");
+	case C_NO_CHALLENGE:
+		return f->parsed && f->challenge_marker == NULL &&
+		    f->text_challenge == NULL;
 	case C_OVERSIZED:
 		return !f->parsed && f->oversized && f->unparsed_reason &&
 		    strstr(f->unparsed_reason, arg) != NULL;
