@@ -37,6 +37,7 @@ static const char *const facts_list_headers[] = {
 	"List-Id", "List-Unsubscribe", "List-Post", "List-Help",
 	"List-Subscribe", "List-Owner", "List-Archive", "Mailing-List",
 	"X-Mailing-List", "X-List", "List-Unsubscribe-Post", "X-Loop-List",
+	"X-MLServer", "X-ML-Name",	/* fml, its "Loop Alert" too */
 	NULL
 };
 
@@ -63,7 +64,18 @@ static const char *const facts_autoreply_subjects[] = {
 
 /* Subject prefixes of auto-replies (compared at the start). */
 static const char *const facts_autoreply_prefixes[] = {
-	"auto:", "autoreply:", "[auto", "abwesend:", NULL
+	"autoreply:", "[auto", "abwesend:", NULL
+};
+
+/*
+ * Lotus Notes starts its auto-replies with "AUTO:", but so do car
+ * dealers ("Auto: Angebot fuer den Kombi"): the prefix counts only with
+ * the rest of Notes' sentence, "... is out of the office (returning
+ * ...)" and its translations.
+ */
+static const char *const facts_notes_auto_words[] = {
+	" is out", "(returning", "returning ", "abwesend", "rückkehr",
+	"est absent", "(retour", "ausente", "(regreso", NULL
 };
 
 /* Subject fragments of delivery failures, lowercased. */
@@ -75,6 +87,27 @@ static const char *const facts_bounce_subjects[] = {
 	"delivery notification", "undeliverable mail", "mail delivery system",
 	"returned to sender", "message not delivered", "delivery problem",
 	"unzustellbar", "non remis", "delivery report", NULL
+};
+
+/* Subject prefixes of delivery failures (Apache James: "[BOUNCE]"). */
+static const char *const facts_bounce_prefixes[] = {
+	"[bounce]", NULL
+};
+
+/* Local parts of mailer daemons in From (compared at the start). */
+static const char *const facts_daemon_senders[] = {
+	"mailer-daemon@", "postmaster@", "post_master@", "post-master@", NULL
+};
+
+/*
+ * The first words of bounces whose sender and subject say nothing:
+ * qmail's, and Apache James's, which kept qmail's text. Compared with
+ * the start of the first text part only, so a person who forwards one
+ * with a line of their own above it is not taken for a bounce.
+ */
+static const char *const facts_bounce_openings[] = {
+	"hi. this is the qmail-send program at",
+	"hi. this is the james mail server at", NULL
 };
 
 /*
@@ -470,6 +503,14 @@ facts_headers(struct facts *f, GMimeMessage *msg,
 			    g_ascii_strcasecmp(v, "list") == 0 ||
 			    g_ascii_strcasecmp(v, "junk") == 0)
 				facts_set_once(&f->precedence, v);
+			else if (g_ascii_strcasecmp(v, "auto_reply") == 0 ||
+			    g_ascii_strcasecmp(v, "auto-reply") == 0) {
+				/* not RFC 3834, but several responders */
+				char *why = g_strdup_printf("Precedence: %s", v);
+
+				facts_set_once(&f->autoreply_marker, why);
+				g_free(why);
+			}
 		} else if (g_ascii_strcasecmp(name,
 		    "X-Auto-Response-Suppress") == 0) {
 			gchar **tokens = g_strsplit_set(v, ", \t", -1);
@@ -542,12 +583,28 @@ facts_subject_markers(struct facts *f)
 			facts_set_once(&f->autoreply_marker, why);
 			g_free(why);
 		}
+	if (g_str_has_prefix(lower, "auto:") &&
+	    (hit = facts_match_subject(lower + 5, facts_notes_auto_words)) !=
+	    NULL) {
+		char *why = g_strdup_printf("subject starts with \"auto:\" "
+		    "and says \"%s\"", hit);
+
+		facts_set_once(&f->autoreply_marker, why);
+		g_free(why);
+	}
 	if ((hit = facts_match_subject(lower, facts_bounce_subjects)) != NULL) {
 		char *why = g_strdup_printf("subject contains \"%s\"", hit);
 
 		facts_set_once(&f->bounce_marker, why);
 		g_free(why);
 	}
+	for (const char *const *p = facts_bounce_prefixes; *p != NULL; p++)
+		if (g_str_has_prefix(lower, *p)) {
+			char *why = g_strdup_printf("subject starts with \"%s\"", *p);
+
+			facts_set_once(&f->bounce_marker, why);
+			g_free(why);
+		}
 	if ((hit = facts_match_subject(lower, facts_report_subjects)) != NULL) {
 		char *why = g_strdup_printf("subject contains \"%s\"", hit);
 
@@ -571,10 +628,11 @@ facts_sender_markers(struct facts *f)
 		const char *a = f->from.values[i];
 		const char *d = facts_domain_of(a);
 
-		if (g_str_has_prefix(a, "mailer-daemon@") ||
-		    g_str_has_prefix(a, "postmaster@"))
-			facts_set_once(&f->bounce_marker,
-			    "From: a mailer daemon");
+		for (const char *const *p = facts_daemon_senders; *p != NULL;
+		    p++)
+			if (g_str_has_prefix(a, *p))
+				facts_set_once(&f->bounce_marker,
+				    "From: a mailer daemon");
 		if (g_str_has_prefix(a, "noreply") ||
 		    g_str_has_prefix(a, "no-reply") ||
 		    g_str_has_prefix(a, "no_reply") ||
@@ -892,7 +950,7 @@ facts_text_read(int fd, off_t start, const struct mimescan_text *t,
 	return squeezed;
 }
 
-/* facts_text_markers - challenges told in words only */
+/* facts_text_markers - challenges and bounces told in words only */
 static void
 facts_text_markers(struct facts *f, int fd, off_t start,
 		   const struct mimescan *ms)
@@ -905,6 +963,13 @@ facts_text_markers(struct facts *f, int fd, off_t start,
 	if (mimescan_text(ms, &t) != 0 ||
 	    (text = facts_text_read(fd, start, &t, &links)) == NULL)
 		return;
+	for (const char *const *p = facts_bounce_openings; *p != NULL; p++)
+		if (g_str_has_prefix(text + (*text == ' '), *p)) {
+			char *why = g_strdup_printf("body starts \"%s\"", *p);
+
+			facts_set_once(&f->bounce_marker, why);
+			g_free(why);
+		}
 	for (const char *const *p = facts_challenge_says; *p != NULL && !says;
 	    p++)
 		if (strstr(text, *p) != NULL)

@@ -67,13 +67,53 @@ static const struct row rows[] = {
 	{ "out of office subject", HDR "Subject: Out of Office: re your mail\n\nx\n", C_AUTOREPLY, NULL, 0 },
 	{ "encoded auto-reply subject", HDR "Subject: =?utf-8?q?Automatische_Antwort=3A_Hallo?=\n\nx\n", C_AUTOREPLY, NULL, 0 },
 	{ "AUTO: prefix", HDR "Subject: AUTO: Smith is out\n\nx\n", C_AUTOREPLY, NULL, 0 },
+	{ "AUTO: Lotus Notes", HDR "Subject: AUTO: Smith, John is out of the office. (returning 05/01/2010)\n\nx\n",
+	  C_AUTOREPLY, NULL, 0 },
+	{ "AUTO: Notes, German", HDR "Subject: AUTO: Hans Meier ist abwesend (Rückkehr am 04.01.2027)\n\nx\n",
+	  C_AUTOREPLY, NULL, 0 },
+	/* issue 19: a German car offer is not an auto-reply */
+	{ "Auto: a car offer", HDR "Subject: Auto: Angebot fuer den Kombi\n\nGuten Tag\n", C_NO_AUTOREPLY, NULL, 0 },
+	{ "Precedence auto_reply", HDR "Subject: Re: hello\nPrecedence: auto_reply\n\nx\n", C_AUTOREPLY, NULL, 0 },
+	{ "Precedence auto-reply", HDR "Precedence: Auto-Reply\n\nx\n", C_AUTOREPLY, NULL, 0 },
+	{ "Precedence auto_reply is no bulk", HDR "Precedence: auto_reply\n\nx\n", C_NO_AUTO, NULL, 0 },
 	{ "X-Autoreply header", HDR "X-Autoreply: yes\n\nx\n", C_AUTOREPLY, NULL, 0 },
 	{ "ordinary subject", HDR "Subject: Office party on Friday\n\nx\n", C_NO_AUTOREPLY, NULL, 0 },
 	{ "undeliverable subject", HDR "Subject: Undeliverable: hello\n\nx\n", C_BOUNCE, NULL, 0 },
 	{ "MAILER-DAEMON From", "From: Mail Delivery System <MAILER-DAEMON@mx.example.net>\n\nx\n", C_BOUNCE, NULL, 0 },
+	/* issue 19: post_master@, subject "Re: " and the original's */
+	{ "post_master@ with Re:", "From: post_master@mail.example.net\nTo: bob@example.com\n"
+	  "Subject: Re: Angebot\n\nYour mail could not be delivered to alice.\n", C_BOUNCE, NULL, 0 },
+	/* issue 19: Apache James (2.3) bounces with its own words */
+	{ "Apache James bounce", "Return-Path: <mailadmin@mail.example.net>\n"
+	  "Received: from localhost ([127.0.0.1])\n by mail.example.net (JAMES SMTP Server 2.3.2) with SMTP ID 874\n"
+	  " for <bob@example.com>; Thu, 8 Jan 2015 11:27:01 -0500 (EST)\n"
+	  "Message-ID: <19262980.2.1420734423735.JavaMail.root@mail.example.net>\n"
+	  "Date: Thu, 8 Jan 2015 11:27:01 -0500 (EST)\n"
+	  "From: mailadmin@mail.example.net\nTo: bob@example.com\nSubject: [BOUNCE]\n" MIME
+	  "Content-Type: multipart/mixed; boundary=\"----=_Part_1_2\"\n\n"
+	  "------=_Part_1_2\nContent-Type: text/plain; charset=us-ascii\nContent-Transfer-Encoding: 7bit\n\n"
+	  "Hi. This is the James mail server at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n"
+	  "This is a permanent error; I've given up. Sorry it didn't work out.\n"
+	  "Below I include the list of recipients and the reason why I was unable to deliver your message.\n\n"
+	  "Failed recipient(s):\nnobody@example.org\n\nError message:\n550 5.1.1 unknown user\n\n"
+	  "------=_Part_1_2\nContent-Type: message/rfc822\n\nFrom: bob@example.com\nSubject: hi\n\nhi\n"
+	  "------=_Part_1_2--\n", C_BOUNCE, NULL, 0 },
+	{ "qmail bounce by its words", "From: someone@mail.example.net\nTo: bob@example.com\nSubject: hello\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n"
+	  "I'm afraid I wasn't able to deliver your message to the following addresses.\n", C_BOUNCE, NULL, 0 },
+	{ "a forwarded qmail bounce is personal", HDR "Subject: Fwd: look at this\n\n"
+	  "Can you look at this? It came back.\n\n"
+	  "Hi. This is the qmail-send program at mail.example.net.\n", C_NO_BOUNCE, NULL, 0 },
 	{ "ordinary is no bounce", HDR "Subject: lunch?\n\nx\n", C_NO_BOUNCE, NULL, 0 },
 	{ "Bluebottle challenge", HDR "X-Bluebottle-Request: <1>\n\nx\n", C_CHALLENGE, NULL, 0 },
 	{ "boxbe sender", "From: noreply@boxbe.com\nTo: a@b.org\n\nx\n", C_CHALLENGE, NULL, 0 },
+	/* issue 19: fml's "Loop Alert" comes from a list */
+	{ "fml Loop Alert", "From: elena-admin@ml.example.org\nTo: elena-admin@ml.example.org\n"
+	  "Subject: Loop Alert: elena ML\nX-MLServer: fml [fml 4.0.3 release (20011202/4.0.3)]\n"
+	  "X-ML-Info: If you have a question, please contact elena-admin@ml.example.org\n\n"
+	  "fml has detected a loop condition so that\ninput mail has not been distributed.\n",
+	  C_LIST, "X-MLServer", 0 },
 	{ "loop marker", HDR "X-Deputy-Loop: alice@example.org\n\nx\n", C_LOOP_HAS, "alice@example.org", 0 },
 	{ "Delivered-To", "Delivered-To: Bob@Example.org\n" HDR "\nx\n", C_DELIVERED_HAS, "bob@example.org", 0 },
 	{ "Received count", "Received: a\nReceived: b\nReceived: c\n" HDR "\nx\n", C_RECEIVED, NULL, 3 },
