@@ -1025,7 +1025,7 @@ facts_oversized(struct facts *f, const char *why)
 	f->parsed = 0;
 	f->oversized = 1;
 	g_free(f->unparsed_reason);
-	f->unparsed_reason = g_strdup_printf("oversized: %s", why);
+	f->unparsed_reason = g_strdup(why);
 }
 
 /* facts_parse - read the message at FD */

@@ -53,7 +53,8 @@ struct facts {
 	int parsed;			/* GMime found a header block, and
 					 * no cap was passed */
 	int oversized;			/* parsed = 0 because of a cap */
-	char *unparsed_reason;		/* "oversized: ...", or NULL */
+	char *unparsed_reason;		/* the cap passed, e.g. "more than
+					 * 1000 MIME parts", or NULL */
 	char *message_id;		/* without <>, or NULL */
 	char *references;		/* References, sanitized, or NULL */
 	char *resent_message_id;	/* the top Resent-Message-ID, or NULL */
