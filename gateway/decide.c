@@ -25,6 +25,7 @@
 static const char *const decide_names[DR_COUNT] = {
 	[DR_NONE] = "none",
 	[DR_UNPARSEABLE] = "unparseable",
+	[DR_OVERSIZED] = "oversized",
 	[DR_NOT_AWAY] = "not-away",
 	[DR_NULL_SENDER] = "null-sender",
 	[DR_SYSTEM_SENDER] = "system-sender",
@@ -59,6 +60,18 @@ static const char *const decide_system_exact[] = {
 	"no-reply", "no_reply", "donotreply", "do-not-reply", "do_not_reply",
 	"nobody", "root", NULL
 };
+
+/* decide_unparsed - why facts are unparsed: a cap, or not mail */
+static enum decide_reason
+decide_unparsed(const struct facts *f, const char **detail_r)
+{
+	if (f->oversized) {
+		*detail_r = f->unparsed_reason;
+		return DR_OVERSIZED;
+	}
+	*detail_r = "the message could not be parsed";
+	return DR_UNPARSEABLE;
+}
 
 /* decide_reason_name - the stable code, e.g. "null-sender" */
 const char *
@@ -266,8 +279,7 @@ decide_notice(const struct decide_input *in, struct decision *d)
 
 	/* Preconditions outrank the rules as the reason. */
 	if (!f->parsed) {
-		d->notice_reason = DR_UNPARSEABLE;
-		d->notice_detail = "the message could not be parsed";
+		d->notice_reason = decide_unparsed(f, &d->notice_detail);
 	} else if (!in->away) {
 		d->notice_reason = DR_NOT_AWAY;
 		d->notice_detail = "the recipient is not away";
@@ -300,6 +312,8 @@ decide_forward_block(const struct decide_input *in, const char **detail_r)
 	const struct facts *f = in->facts;
 
 	*detail_r = NULL;
+	if (!f->parsed && f->oversized)
+		return decide_unparsed(f, detail_r);
 	if (!f->parsed)
 		return DR_UNPARSEABLE;
 	if (!in->away)
@@ -419,8 +433,7 @@ decide_redirect(const struct decide_input *in, struct decision *d)
 	if (rl == NULL || rl->count == 0)
 		return;
 	if (!f->parsed) {
-		d->redirect_reason = DR_UNPARSEABLE;
-		d->redirect_detail = "the message could not be parsed";
+		d->redirect_reason = decide_unparsed(f, &d->redirect_detail);
 		return;
 	}
 	for (size_t i = 0; i < f->loop_markers.count; i++)

@@ -28,6 +28,7 @@ enum decide_reason {
 
 	/* preconditions */
 	DR_UNPARSEABLE,		/* the message has no header block */
+	DR_OVERSIZED,		/* past a cap of facts (parts, depth, ...) */
 	DR_NOT_AWAY,		/* the recipient is not away */
 
 	/* notice gate 1: envelope */

@@ -1,11 +1,17 @@
 /*
  * NAME
- *	facts - extract decision facts from a spooled message with GMime
+ *	facts - extract decision facts from a spooled message
  * SUMMARY
- *	One pass over the top-level header block, one bounded walk of the
- *	MIME tree for report parts. The markers for auto-replies, bounces
- *	and challenges are tables below: headers first (cheap and precise),
- *	then subject patterns for the many systems that set no header.
+ *	One bounded pass over the spool with mimescan (report parts, the
+ *	first text part, the caps), GMime on the top-level header block
+ *	only, and a bounded read of the first text part. GMime never sees
+ *	a body: given a whole message it builds an object per MIME part
+ *	before any cap can apply (1.25 million empty parts cost 1.6 GB).
+ *
+ *	The markers for auto-replies, bounces and challenges are tables
+ *	below: headers first (cheap and precise), then subject patterns
+ *	for the many systems that set no header, then the first text part
+ *	for challenges that say what they are only in words.
  * DIAGNOSTICS
  *	See facts.h.
  */
@@ -20,18 +26,18 @@
 #include <gmime/gmime.h>
 
 #include "facts.h"
+#include "mimescan.h"
 
 #define FACTS_MAX_VALUE		998	/* bound for every kept string */
 #define FACTS_MAX_ADDRESSES	1000	/* per list */
-#define FACTS_MAX_PARTS		200	/* MIME parts walked for reports */
-#define FACTS_MAX_DEPTH		4
-#define FACTS_MAX_HEADER_BLOCK	(256 * 1024)	/* larger: not parsed */
+#define FACTS_READ		(64 * 1024)	/* spool read size */
 
 /* Headers whose presence marks list or bulk mail (RFC 2369, 2919). */
 static const char *const facts_list_headers[] = {
 	"List-Id", "List-Unsubscribe", "List-Post", "List-Help",
 	"List-Subscribe", "List-Owner", "List-Archive", "Mailing-List",
 	"X-Mailing-List", "X-List", "List-Unsubscribe-Post", "X-Loop-List",
+	"X-MLServer", "X-ML-Name",	/* fml, its "Loop Alert" too */
 	NULL
 };
 
@@ -58,7 +64,18 @@ static const char *const facts_autoreply_subjects[] = {
 
 /* Subject prefixes of auto-replies (compared at the start). */
 static const char *const facts_autoreply_prefixes[] = {
-	"auto:", "autoreply:", "[auto", "abwesend:", NULL
+	"autoreply:", "[auto", "abwesend:", NULL
+};
+
+/*
+ * Lotus Notes starts its auto-replies with "AUTO:", but so do car
+ * dealers ("Auto: Angebot fuer den Kombi"): the prefix counts only with
+ * the rest of Notes' sentence, "... is out of the office (returning
+ * ...)" and its translations.
+ */
+static const char *const facts_notes_auto_words[] = {
+	" is out", "(returning", "returning ", "abwesend", "rückkehr",
+	"est absent", "(retour", "ausente", "(regreso", NULL
 };
 
 /* Subject fragments of delivery failures, lowercased. */
@@ -71,6 +88,145 @@ static const char *const facts_bounce_subjects[] = {
 	"returned to sender", "message not delivered", "delivery problem",
 	"unzustellbar", "non remis", "delivery report", NULL
 };
+
+/* Subject prefixes of delivery failures (Apache James: "[BOUNCE]"). */
+static const char *const facts_bounce_prefixes[] = {
+	"[bounce]", NULL
+};
+
+/* Local parts of mailer daemons in From (compared at the start). */
+static const char *const facts_daemon_senders[] = {
+	"mailer-daemon@", "postmaster@", "post_master@", "post-master@", NULL
+};
+
+/*
+ * The first words of bounces whose sender and subject say nothing:
+ * qmail's, and Apache James's, which kept qmail's text. Compared with
+ * the start of the first text part only, so a person who forwards one
+ * with a line of their own above it is not taken for a bounce.
+ */
+static const char *const facts_bounce_openings[] = {
+	"hi. this is the qmail-send program at",
+	"hi. this is the james mail server at", NULL
+};
+
+/*
+ * Challenge/response challenges that carry no header, from systems
+ * built in house: the first text part must hold one statement of
+ * facts_challenge_says (the message is held, or the sender must prove
+ * something, or be added to the recipient's approved list) AND one
+ * instruction of facts_challenge_asks (or a link). Each statement is
+ * about the sender's mail or the recipient's list, not about a meeting
+ * or a payment, so that "please confirm the meeting" stays personal.
+ * Lowercased; the text is lowercased with its white space collapsed.
+ * English, German, French, Spanish: the languages of templates/.
+ */
+static const char *const facts_challenge_says[] = {
+	/* held until verified */
+	"your message is being held", "your message has been held",
+	"your email is being held", "your e-mail is being held",
+	"your email has been held", "your e-mail has been held",
+	"your message is on hold", "your message has been placed on hold",
+	"your message will be held", "is being held because",
+	"to release your message", "will be delivered once you",
+	"before your message will be delivered",
+	"before your messages will be delivered",
+	"before your message can be delivered",
+	"so that your message will be delivered",
+	"so your message can be delivered", "to have your message delivered",
+	"for your message to be delivered", "ensure delivery of your email",
+	"ensure delivery of your e-mail", "ensure delivery of your message",
+	/* prove something */
+	"verify that you are a human", "verify you are a human",
+	"verify that you are human", "confirm that you are a human",
+	"confirm you are a human", "confirm that you are human",
+	"prove that you are a human", "prove you are a human",
+	"prove that you are human", "not a spam robot", "not a spambot",
+	"to confirm that you sent", "confirm that you are the sender",
+	"verify that you are the sender", "verify that you sent",
+	/* the recipient's list */
+	"add you to my list of approved senders",
+	"added to my list of approved senders", "my list of approved senders",
+	"my approved senders list", "my approved sender list",
+	"senders i have approved", "once i approve you",
+	"recipient's allowed list", "recipient's approved list",
+	"added to my whitelist", "added to my white list",
+	"my boxbe guest list", "added to my guest list",
+	"only accept email from", "only accept e-mail from",
+	"i'm protecting myself from", "i am protecting myself from",
+	"so i can receive your email", "so that i can receive your email",
+	"so i can receive your e-mail",
+	/* German */
+	"ihre nachricht wurde zurückgehalten",
+	"ihre nachricht wird zurückgehalten",
+	"ihre e-mail wurde zurückgehalten", "ihre e-mail wird zurückgehalten",
+	"ihre nachricht wird erst zugestellt",
+	"ihre e-mail wird erst zugestellt",
+	"damit ihre nachricht zugestellt wird",
+	"damit ihre e-mail zugestellt wird",
+	"bestätigen sie, dass sie ein mensch",
+	"bestätigen sie, dass sie kein",
+	"bestätigen sie, dass sie diese nachricht",
+	"bestätigen sie, dass sie die nachricht",
+	"bestätigen sie, dass sie der absender",
+	"dass sie ein mensch sind", "dass sie kein spam-roboter",
+	"dass sie kein roboter", "liste der zugelassenen absender",
+	"liste meiner zugelassenen absender",
+	"liste der freigegebenen absender", "meine liste zugelassener absender",
+	/* French */
+	"votre message est en attente", "votre message a été mis en attente",
+	"votre message a été retenu", "votre message est retenu",
+	"votre courriel est en attente", "votre courriel a été retenu",
+	"confirmer que vous êtes un humain", "prouver que vous êtes un humain",
+	"vérifier que vous êtes un humain", "que vous n'êtes pas un robot",
+	"confirmer que vous êtes bien l'expéditeur",
+	"confirmer que vous êtes l'expéditeur",
+	"liste des expéditeurs autorisés", "ma liste d'expéditeurs",
+	"ma liste blanche",
+	/* Spanish */
+	"su mensaje ha sido retenido", "su mensaje está retenido",
+	"su mensaje está en espera", "su mensaje ha quedado retenido",
+	"su correo ha sido retenido", "confirmar que usted es humano",
+	"confirmar que es humano", "demostrar que es humano",
+	"verificar que es una persona", "que no es un robot",
+	"confirmar que usted envió", "confirme que usted envió",
+	"lista de remitentes aprobados", "mi lista de remitentes",
+	"remitentes autorizados", NULL
+};
+
+/* What a challenge asks the sender to do (a link counts too). */
+static const char *const facts_challenge_asks[] = {
+	"click the link", "click on the link", "click the following link",
+	"click on the following link", "click this link", "click here",
+	"follow the link", "follow this link", "visit the link",
+	"reply to this message", "reply to this email", "reply to this e-mail",
+	"simply reply", "just reply", "by replying to this",
+	"use your mailer's reply", "send an empty message",
+	"fill out the short request form", "fill out the request form",
+	/* German */
+	"klicken sie auf den folgenden link", "klicken sie auf den link",
+	"klicken sie auf diesen link", "klicken sie bitte auf",
+	"klicken sie hier", "antworten sie auf diese nachricht",
+	"antworten sie auf diese e-mail", "antworten sie einfach",
+	/* French */
+	"cliquez sur le lien", "cliquer sur le lien", "cliquez ici",
+	"répondez à ce message", "répondre à ce message",
+	"répondez simplement",
+	/* Spanish */
+	"haga clic en el enlace", "haz clic en el enlace", "haga clic aquí",
+	"pulse en el enlace", "pulse el enlace", "responda a este mensaje",
+	"responder a este mensaje", "responda a este correo", NULL
+};
+
+/* Where a forwarded or quoted message starts in a reply, lowercased. */
+static const char *const facts_quote_starts[] = {
+	"-----original message-----", "-----ursprüngliche nachricht-----",
+	"-----message d'origine-----", "-----mensaje original-----",
+	"---------- forwarded message", "begin forwarded message",
+	"-------- weitergeleitete nachricht", "-------- message transféré",
+	"-------- original message --------", NULL
+};
+
 
 /* Headers of abuse reports that are not multipart/report (Hotmail JMRP). */
 static const char *const facts_report_headers[] = {
@@ -347,6 +503,14 @@ facts_headers(struct facts *f, GMimeMessage *msg,
 			    g_ascii_strcasecmp(v, "list") == 0 ||
 			    g_ascii_strcasecmp(v, "junk") == 0)
 				facts_set_once(&f->precedence, v);
+			else if (g_ascii_strcasecmp(v, "auto_reply") == 0 ||
+			    g_ascii_strcasecmp(v, "auto-reply") == 0) {
+				/* not RFC 3834, but several responders */
+				char *why = g_strdup_printf("Precedence: %s", v);
+
+				facts_set_once(&f->autoreply_marker, why);
+				g_free(why);
+			}
 		} else if (g_ascii_strcasecmp(name,
 		    "X-Auto-Response-Suppress") == 0) {
 			gchar **tokens = g_strsplit_set(v, ", \t", -1);
@@ -387,49 +551,6 @@ facts_headers(struct facts *f, GMimeMessage *msg,
 	}
 }
 
-/* facts_report_type - a DSN, MDN or ARF part type, else NULL */
-static const char *
-facts_report_type(GMimeContentType *ct)
-{
-	static const char *const types[] = {
-		"delivery-status", "disposition-notification",
-		"feedback-report", "global-delivery-status",
-		"global-disposition-notification", NULL
-	};
-
-	if (ct == NULL)
-		return NULL;
-	if (g_mime_content_type_is_type(ct, "multipart", "report"))
-		return "multipart/report";
-	for (const char *const *t = types; *t != NULL; t++)
-		if (g_mime_content_type_is_type(ct, "message", *t))
-			return *t;
-	return NULL;
-}
-
-/* facts_walk - bounded search of the MIME tree for report parts */
-static void
-facts_walk(struct facts *f, GMimeObject *obj, int depth, int *budget)
-{
-	const char *type;
-
-	if (obj == NULL || depth > FACTS_MAX_DEPTH || (*budget)-- <= 0)
-		return;
-	type = facts_report_type(g_mime_object_get_content_type(obj));
-	if (type != NULL) {
-		facts_set_once(&f->report_type, type);
-		return;
-	}
-	if (GMIME_IS_MULTIPART(obj)) {
-		GMimeMultipart *mp = GMIME_MULTIPART(obj);
-		int n = g_mime_multipart_get_count(mp);
-
-		for (int i = 0; i < n && *budget > 0; i++)
-			facts_walk(f, g_mime_multipart_get_part(mp, i),
-			    depth + 1, budget);
-	}
-}
-
 /* facts_subject_markers - auto-reply, bounce and challenge subjects */
 static void
 facts_subject_markers(struct facts *f)
@@ -462,12 +583,28 @@ facts_subject_markers(struct facts *f)
 			facts_set_once(&f->autoreply_marker, why);
 			g_free(why);
 		}
+	if (g_str_has_prefix(lower, "auto:") &&
+	    (hit = facts_match_subject(lower + 5, facts_notes_auto_words)) !=
+	    NULL) {
+		char *why = g_strdup_printf("subject starts with \"auto:\" "
+		    "and says \"%s\"", hit);
+
+		facts_set_once(&f->autoreply_marker, why);
+		g_free(why);
+	}
 	if ((hit = facts_match_subject(lower, facts_bounce_subjects)) != NULL) {
 		char *why = g_strdup_printf("subject contains \"%s\"", hit);
 
 		facts_set_once(&f->bounce_marker, why);
 		g_free(why);
 	}
+	for (const char *const *p = facts_bounce_prefixes; *p != NULL; p++)
+		if (g_str_has_prefix(lower, *p)) {
+			char *why = g_strdup_printf("subject starts with \"%s\"", *p);
+
+			facts_set_once(&f->bounce_marker, why);
+			g_free(why);
+		}
 	if ((hit = facts_match_subject(lower, facts_report_subjects)) != NULL) {
 		char *why = g_strdup_printf("subject contains \"%s\"", hit);
 
@@ -491,10 +628,11 @@ facts_sender_markers(struct facts *f)
 		const char *a = f->from.values[i];
 		const char *d = facts_domain_of(a);
 
-		if (g_str_has_prefix(a, "mailer-daemon@") ||
-		    g_str_has_prefix(a, "postmaster@"))
-			facts_set_once(&f->bounce_marker,
-			    "From: a mailer daemon");
+		for (const char *const *p = facts_daemon_senders; *p != NULL;
+		    p++)
+			if (g_str_has_prefix(a, *p))
+				facts_set_once(&f->bounce_marker,
+				    "From: a mailer daemon");
 		if (g_str_has_prefix(a, "noreply") ||
 		    g_str_has_prefix(a, "no-reply") ||
 		    g_str_has_prefix(a, "no_reply") ||
@@ -552,34 +690,342 @@ facts_skip_mbox_line(int fd)
 	return nl != NULL ? (gint64)(nl - buf + 1) : 0;
 }
 
-/*
- * facts_header_block_fits - whether the header block after START ends
- * within FACTS_MAX_HEADER_BLOCK bytes (or the message is that short).
- * GMime builds an object per address: a 10 MB To field would cost
- * hundreds of MB. Postfix itself caps a header block at 100 KiB.
- */
-static int
-facts_header_block_fits(int fd, gint64 start)
+/* facts_entity - the text of the HTML entity at P (after '&'), or NULL */
+static const char *
+facts_entity(const char *p, size_t *len_r, char *buf)
 {
-	char buf[16 * 1024 + 2];
-	off_t off = (off_t)start;
-	size_t seen = 0;
+	static const char *const named[][2] = {
+		{ "nbsp", " " }, { "amp", "&" }, { "lt", "<" }, { "gt", ">" },
+		{ "quot", "\"" }, { "apos", "'" }, { "rsquo", "'" },
+		{ "lsquo", "'" }, { "auml", "ä" }, { "ouml", "ö" },
+		{ "uuml", "ü" }, { "szlig", "ß" }, { "eacute", "é" },
+		{ "egrave", "è" }, { "ecirc", "ê" }, { "agrave", "à" },
+		{ "aacute", "á" }, { "iacute", "í" }, { "oacute", "ó" },
+		{ "uacute", "ú" }, { "ntilde", "ñ" }, { "ccedil", "ç" },
+	};
+	const char *semi = memchr(p, ';', strnlen(p, 10));
+	size_t n;
 
-	while (seen <= FACTS_MAX_HEADER_BLOCK) {
-		ssize_t n = pread(fd, buf, sizeof(buf), off);
+	if (semi == NULL)
+		return NULL;
+	n = (size_t)(semi - p);
+	*len_r = n + 1;
+	if (n >= 2 && p[0] == '#') {
+		gunichar c = (gunichar)(p[1] == 'x' || p[1] == 'X' ?
+		    g_ascii_strtoull(p + 2, NULL, 16) :
+		    g_ascii_strtoull(p + 1, NULL, 10));
 
-		if (n <= 0)
-			return 1;	/* the whole message is short */
-		if (g_strstr_len(buf, n, "\n\n") != NULL ||
-		    g_strstr_len(buf, n, "\n\r\n") != NULL)
-			return 1;
-		if ((size_t)n < sizeof(buf))
-			return 1;
-		/* overlap two bytes so a blank line across chunks is seen */
-		off += n - 2;
-		seen += (size_t)n - 2;
+		if (c == 0 || !g_unichar_validate(c))
+			return NULL;
+		buf[g_unichar_to_utf8(c, buf)] = '\0';
+		return buf;
 	}
-	return 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(named); i++)
+		if (strlen(named[i][0]) == n &&
+		    g_ascii_strncasecmp(p, named[i][0], n) == 0)
+			return named[i][1];
+	return NULL;
+}
+
+/*
+ * facts_strip_html - the text of crude HTML (lowercased): tags become
+ * spaces, <style>, <script> and <blockquote> (what is quoted) are
+ * dropped, entities decoded. *LINKS_R is set when a tag outside a
+ * quote has a web address (an href).
+ */
+static char *
+facts_strip_html(const char *html, int *links_r)
+{
+	GString *out = g_string_sized_new(strlen(html));
+	const char *p = html;
+	int quote = 0;
+
+	while (*p != '\0') {
+		if (*p == '<') {
+			const char *e = strchr(p, '>');
+			const char *skip = NULL;
+			size_t n;
+
+			if (e == NULL)
+				break;
+			n = (size_t)(e - p);
+			if (g_str_has_prefix(p, "<blockquote"))
+				quote++;
+			else if (g_str_has_prefix(p, "</blockquote") && quote > 0)
+				quote--;
+			else if (g_str_has_prefix(p, "<style"))
+				skip = "</style";
+			else if (g_str_has_prefix(p, "<script"))
+				skip = "</script";
+			if (quote == 0 && (g_strstr_len(p, (gssize)n, "http://") ||
+			    g_strstr_len(p, (gssize)n, "https://")))
+				*links_r = 1;
+			g_string_append_c(out, ' ');
+			p = e + 1;
+			if (skip != NULL) {
+				const char *end = strstr(p, skip);
+
+				if (end == NULL)
+					break;
+				p = end;
+			}
+			continue;
+		}
+		if (quote > 0) {
+			p++;
+			continue;
+		}
+		if (*p == '&') {
+			char buf[8];
+			size_t len = 0;
+			const char *t = facts_entity(p + 1, &len, buf);
+
+			if (t != NULL) {
+				g_string_append(out, t);
+				p += 1 + len;
+				continue;
+			}
+		}
+		g_string_append_c(out, *p++);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/*
+ * facts_plain_text - TEXT (lowercased) without what the writer quoted:
+ * lines starting with '>' and everything from a forwarded or original
+ * message's separator on.
+ */
+static char *
+facts_plain_text(const char *text)
+{
+	GString *out = g_string_sized_new(strlen(text));
+	const char *p = text;
+
+	while (*p != '\0') {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl != NULL ? (size_t)(nl - p) + 1 : strlen(p);
+		const char *q = p;
+
+		while (q < p + n && (*q == ' ' || *q == '\t'))
+			q++;
+		if (*q != '>') {
+			int cut = 0;
+
+			for (const char *const *m = facts_quote_starts;
+			    *m != NULL && !cut; m++)
+				cut = g_strstr_len(q, (gssize)(n - (size_t)(q - p)),
+				    *m) != NULL;
+			if (cut)
+				break;
+			g_string_append_len(out, p, (gssize)n);
+		}
+		p += n;
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* facts_squeeze - collapse white space, straighten apostrophes */
+static char *
+facts_squeeze(const char *text)
+{
+	GString *out = g_string_sized_new(strlen(text));
+	int space = 1;
+
+	for (const char *p = text; *p != '\0'; p = g_utf8_next_char(p)) {
+		gunichar c = g_utf8_get_char(p);
+
+		if (c == ' ' || c == '\t' || c == '\r' || c == '\n' ||
+		    c == 0x00a0 || c == '\f' || c == '\v') {
+			if (!space)
+				g_string_append_c(out, ' ');
+			space = 1;
+			continue;
+		}
+		space = 0;
+		if (c == 0x2019 || c == 0x2018)
+			g_string_append_c(out, '\'');
+		else
+			g_string_append_len(out, p,
+			    (gssize)(g_utf8_next_char(p) - p));
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* facts_decode - N raw bytes of a text part as UTF-8, at most the cap */
+static char *
+facts_decode(const char *raw, size_t n, const struct mimescan_text *t)
+{
+	GMimeContentEncoding enc = g_mime_content_encoding_from_string(
+	    t->encoding);
+	const char *cs = t->charset;
+	char *out, *valid;
+	size_t k;
+
+	if (enc == GMIME_CONTENT_ENCODING_BASE64 ||
+	    enc == GMIME_CONTENT_ENCODING_QUOTEDPRINTABLE ||
+	    enc == GMIME_CONTENT_ENCODING_UUENCODE) {
+		GMimeEncoding state;
+
+		g_mime_encoding_init_decode(&state, enc);
+		out = g_malloc(g_mime_encoding_outlen(&state, n) + 1);
+		k = g_mime_encoding_step(&state, raw, n, out);
+	} else {
+		out = g_malloc(n + 1);
+		memcpy(out, raw, n);
+		k = n;
+	}
+	if (k > FACTS_TEXT_MAX)
+		k = FACTS_TEXT_MAX;
+	for (size_t i = 0; i < k; i++)
+		if (out[i] == '\0')
+			out[i] = ' ';
+	if (*cs != '\0' && g_ascii_strcasecmp(cs, "utf-8") != 0 &&
+	    g_ascii_strcasecmp(cs, "us-ascii") != 0) {
+		/* a cut may split the last character: try a little shorter */
+		for (size_t cut = 0; cut < 4 && cut < k; cut++) {
+			gsize w = 0;
+			char *u = g_convert_with_fallback(out, (gssize)(k - cut),
+			    "UTF-8", g_mime_charset_iconv_name(cs), "?", NULL,
+			    &w, NULL);
+
+			if (u != NULL) {
+				g_free(out);
+				out = u;
+				k = w;
+				break;
+			}
+		}
+	}
+	valid = g_utf8_make_valid(out, (gssize)k);
+	g_free(out);
+	return valid;
+}
+
+/*
+ * facts_text_read - the first text part, decoded, lowercased, quotes
+ * and markup dropped, white space collapsed; *LINKS_R: it has a web
+ * address. NULL when there is none or it cannot be read.
+ */
+static char *
+facts_text_read(int fd, off_t start, const struct mimescan_text *t,
+		int *links_r)
+{
+	off_t from = start + t->offset;
+	size_t want = FACTS_TEXT_RAW, got = 0;
+	char *raw, *text, *lower, *clean, *squeezed;
+
+	if (t->end >= 0 && (size_t)(t->end - t->offset) < want)
+		want = (size_t)(t->end - t->offset);
+	raw = g_malloc(want + 1);
+	while (got < want) {
+		ssize_t n = pread(fd, raw + got, want - got, from + (off_t)got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	text = facts_decode(raw, got, t);
+	g_free(raw);
+	lower = g_utf8_strdown(text, -1);
+	g_free(text);
+	if (t->html) {
+		/* again after the entities: &Auml; is "Ä" */
+		char *plain = facts_strip_html(lower, links_r);
+
+		g_free(lower);
+		lower = g_utf8_strdown(plain, -1);
+		g_free(plain);
+	}
+	clean = t->html ? lower : facts_plain_text(lower);
+	if (clean != lower)
+		g_free(lower);
+	squeezed = facts_squeeze(clean);
+	g_free(clean);
+	if (strstr(squeezed, "http://") != NULL ||
+	    strstr(squeezed, "https://") != NULL)
+		*links_r = 1;
+	return squeezed;
+}
+
+/* facts_text_markers - challenges and bounces told in words only */
+static void
+facts_text_markers(struct facts *f, int fd, off_t start,
+		   const struct mimescan *ms)
+{
+	struct mimescan_text t;
+	const char *says = NULL, *asks = NULL;
+	char *text;
+	int links = 0;
+
+	if (mimescan_text(ms, &t) != 0 ||
+	    (text = facts_text_read(fd, start, &t, &links)) == NULL)
+		return;
+	for (const char *const *p = facts_bounce_openings; *p != NULL; p++)
+		if (g_str_has_prefix(text + (*text == ' '), *p)) {
+			char *why = g_strdup_printf("body starts \"%s\"", *p);
+
+			facts_set_once(&f->bounce_marker, why);
+			g_free(why);
+		}
+	for (const char *const *p = facts_challenge_says; *p != NULL && !says;
+	    p++)
+		if (strstr(text, *p) != NULL)
+			says = *p;
+	for (const char *const *p = facts_challenge_asks; *p != NULL && !asks;
+	    p++)
+		if (strstr(text, *p) != NULL)
+			asks = *p;
+	if (says != NULL && (asks != NULL || links)) {
+		char *why = asks != NULL ?
+		    g_strdup_printf("body: \"%s\" and \"%s\"", says, asks) :
+		    g_strdup_printf("body: \"%s\" and a link", says);
+
+		f->text_challenge = facts_sanitize(why, FACTS_MAX_VALUE);
+		facts_set_once(&f->challenge_marker, why);
+		g_free(why);
+	}
+	g_free(text);
+}
+
+/* facts_scan - one pass over the spool from START with mimescan */
+static int
+facts_scan(int fd, off_t start, struct mimescan *ms, char **error_r)
+{
+	char *buf = g_malloc(FACTS_READ);
+	off_t at = start;
+	int rc = 0;
+
+	for (;;) {
+		ssize_t n = pread(fd, buf, FACTS_READ, at);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			*error_r = g_strdup_printf("spool read: %s",
+			    g_strerror(errno));
+			rc = -1;
+			break;
+		}
+		if (n == 0 || mimescan_push(ms, buf, (size_t)n))
+			break;
+		at += n;
+	}
+	mimescan_finish(ms);
+	g_free(buf);
+	return rc;
+}
+
+/* facts_oversized - a cap was passed: unparsed, and why */
+static void
+facts_oversized(struct facts *f, const char *why)
+{
+	f->parsed = 0;
+	f->oversized = 1;
+	g_free(f->unparsed_reason);
+	f->unparsed_reason = g_strdup(why);
 }
 
 /* facts_parse - read the message at FD */
@@ -587,29 +1033,43 @@ int
 facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 	    char **error_r)
 {
+	static const struct mimescan_limits limits = {
+		FACTS_MAX_PARTS, FACTS_MAX_DEPTH, FACTS_MAX_FIELDS,
+		FACTS_MAX_HEADER_BLOCK
+	};
 	struct facts *f = g_new0(struct facts, 1);
+	struct mimescan *ms = mimescan_new(&limits);
 	GMimeStream *fs, *stream;
 	GMimeParser *parser;
 	GMimeMessage *msg;
-	gint64 start;
-	int dupfd, budget = FACTS_MAX_PARTS;
-	const char *v;
+	const char *v, *over;
+	off_t start, hend;
+	int dupfd;
 
 	*facts_r = f;
 	f->auth_detail = g_strdup("no trusted Authentication-Results");
-	if ((dupfd = dup(fd)) < 0) {
-		*error_r = g_strdup_printf("dup: %s", g_strerror(errno));
+	start = (off_t)facts_skip_mbox_line(fd);
+	if (facts_scan(fd, start, ms, error_r) != 0) {
+		mimescan_free(&ms);
 		facts_free(facts_r);
 		return -1;
 	}
-	start = facts_skip_mbox_line(fd);
-	if (!facts_header_block_fits(fd, start)) {
-		/* parsed = 0: delivered as it is, no forward, no notice */
-		close(dupfd);
+	over = mimescan_over_limit(ms);
+	if (mimescan_header_end(ms, &hend) != 0) {
+		/* a header block over a cap: not even GMime sees it */
+		facts_oversized(f, over != NULL ? over : "header block");
+		mimescan_free(&ms);
 		return 0;
 	}
+	if ((dupfd = dup(fd)) < 0) {
+		*error_r = g_strdup_printf("dup: %s", g_strerror(errno));
+		mimescan_free(&ms);
+		facts_free(facts_r);
+		return -1;
+	}
+	/* the header block only: GMime builds no body, however large */
 	fs = g_mime_stream_fs_new(dupfd);
-	stream = g_mime_stream_substream(fs, start, -1);
+	stream = g_mime_stream_substream(fs, start, start + hend);
 	g_object_unref(fs);
 	parser = g_mime_parser_new_with_stream(stream);
 	g_mime_parser_set_format(parser, GMIME_FORMAT_MESSAGE);
@@ -618,15 +1078,23 @@ facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 	g_object_unref(parser);
 
 	if (msg != NULL && facts_is_message(msg)) {
-		f->parsed = 1;
 		facts_headers(f, msg, set);
 		if ((v = g_mime_message_get_message_id(msg)) != NULL)
 			f->message_id = facts_sanitize(v, FACTS_MAX_VALUE);
 		if ((v = g_mime_message_get_subject(msg)) != NULL)
 			f->subject = facts_sanitize(v, FACTS_MAX_VALUE);
-		facts_walk(f, g_mime_message_get_mime_part(msg), 0, &budget);
+	}
+	if (over != NULL) {
+		/* Too many parts, too deep: the headers are read (the log
+		 * names the message), the message is not parsed. */
+		facts_oversized(f, over);
+	} else if (msg != NULL && facts_is_message(msg)) {
+		f->parsed = 1;
+		if ((v = mimescan_report_type(ms)) != NULL)
+			facts_set_once(&f->report_type, v);
 		facts_subject_markers(f);
 		facts_sender_markers(f);
+		facts_text_markers(f, fd, start, ms);
 		if (f->report_type != NULL && f->bounce_marker == NULL &&
 		    strstr(f->report_type, "delivery-status") != NULL)
 			facts_set_once(&f->bounce_marker,
@@ -635,6 +1103,7 @@ facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 	if (msg != NULL)
 		g_object_unref(msg);
 	g_object_unref(stream);
+	mimescan_free(&ms);
 	return 0;
 }
 
@@ -659,6 +1128,8 @@ facts_free(struct facts **facts)
 	g_free(f->report_type);
 	g_free(f->autoreply_marker);
 	g_free(f->challenge_marker);
+	g_free(f->text_challenge);
+	g_free(f->unparsed_reason);
 	g_free(f->bounce_marker);
 	g_free(f->automated_marker);
 	g_strfreev(f->loop_markers.values);

@@ -5,15 +5,24 @@
  * NAME
  *	facts - what deputy needs to know about one message
  * SUMMARY
- *	Parses a spooled message with GMime (headers only are held in
- *	memory; bodies stay in the spool file) and extracts the facts that
- *	decide() reads: addresses, automation markers, loop markers, and
- *	(with the trust gate) authentication and spam verdicts.
+ *	Reads a spooled message once with mimescan (the top-level header
+ *	block's end, the MIME parts, report parts, the first text part),
+ *	gives GMime the top-level header block only, and reads a bounded
+ *	piece of the first text part; from these it extracts the facts
+ *	that decide() reads: addresses, automation markers, loop markers,
+ *	and (with the trust gate) authentication and spam verdicts.
+ *
+ *	The work is bounded by limits that do not depend on what the
+ *	sender wrote: FACTS_MAX_PARTS MIME parts, FACTS_MAX_DEPTH nested
+ *	multiparts, FACTS_MAX_FIELDS top-level header fields and
+ *	FACTS_MAX_HEADER_BLOCK bytes of them, FACTS_TEXT_RAW bytes of body
+ *	text. Memory is constant but for the header block.
  * DIAGNOSTICS
- *	facts_parse() never fails on the message's account: a message GMime
- *	cannot parse yields facts with parsed = 0, which decide() turns
- *	into "deliver, no forward, no notice". It returns -1 only when the
- *	spool itself cannot be read.
+ *	facts_parse() never fails on the message's account: a message that
+ *	is not mail, or that passes one of the caps, yields facts with
+ *	parsed = 0 (oversized = 1 and unparsed_reason for a cap), which
+ *	decide() turns into "deliver, no forward, no notice". It returns
+ *	-1 only when the spool itself cannot be read.
  * SECURITY
  *	Every value comes from an untrusted sender. Strings kept here have
  *	CR, LF and other control characters replaced, and are bounded.
@@ -32,9 +41,20 @@ struct facts_trust_header {
 
 #define FACTS_MAX_TRUST_HEADERS 32
 
+#define FACTS_MAX_PARTS		1000	/* MIME parts, the top one too */
+#define FACTS_MAX_DEPTH		10	/* nested multiparts */
+#define FACTS_MAX_FIELDS	1000	/* top-level header fields */
+#define FACTS_MAX_HEADER_BLOCK	(256 * 1024)	/* Postfix caps at 100 KiB */
+#define FACTS_TEXT_RAW		(48 * 1024)	/* read of the first text part */
+#define FACTS_TEXT_MAX		(16 * 1024)	/* of it, decoded, matched */
+
 /* Why a message looks machine-made; the first found wins. */
 struct facts {
-	int parsed;			/* GMime found a header block */
+	int parsed;			/* GMime found a header block, and
+					 * no cap was passed */
+	int oversized;			/* parsed = 0 because of a cap */
+	char *unparsed_reason;		/* the cap passed, e.g. "more than
+					 * 1000 MIME parts", or NULL */
 	char *message_id;		/* without <>, or NULL */
 	char *references;		/* References, sanitized, or NULL */
 	char *resent_message_id;	/* the top Resent-Message-ID, or NULL */
@@ -50,6 +70,9 @@ struct facts {
 					 * the DSN/MDN/ARF part type found */
 	char *autoreply_marker;		/* why it looks like an auto-reply */
 	char *challenge_marker;		/* why it looks like a C/R challenge */
+	char *text_challenge;		/* C/R phrases in the first text part
+					 * ("body: ..."), also the challenge
+					 * marker unless one was found first */
 	char *bounce_marker;		/* why it looks like a bounce */
 	char *automated_marker;		/* why it looks machine-sent */
 

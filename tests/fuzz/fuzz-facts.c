@@ -4,9 +4,15 @@
  * The bytes are a whole message, as the MTA would pipe it. Beyond "no
  * crash, no leak" it checks the SECURITY promise of facts.h: no string
  * kept in the facts holds CR, LF or another control character, since
- * these strings reach logs, --explain and (through decide) headers.
- * The facts then go through decide() for an away recipient with a
- * delegate, at a fixed clock.
+ * these strings reach logs, --explain and (through decide) headers;
+ * that an oversized message is unparsed and says why, and an unparsed
+ * one gets no forward. The facts then go through decide() for an away
+ * recipient with a delegate, at a fixed clock.
+ *
+ * The same bytes also go through mimescan alone, with small caps (so
+ * that the fuzzer reaches them), once in one piece and once cut into
+ * pieces of 1 to 16 bytes chosen by the input: the results must be the
+ * same, whatever the cuts (facts reads the spool 64 KiB at a time).
  */
 
 #include "config.h"
@@ -24,6 +30,7 @@
 #include "facts.h"
 #include "fuzz-common.h"
 #include "spam.h"
+#include "mimescan.h"
 
 /* fuzz_clean - abort if S holds a control character */
 static void
@@ -45,6 +52,74 @@ fuzz_clean_list(const char *what, const struct dir_strings *l)
 	for (size_t i = 0; i < l->count; i++)
 		fuzz_clean(what, l->values[i]);
 	if (l->count > 0 && l->values[l->count] != NULL)
+		abort();
+}
+
+/* fuzz_scan - mimescan over DATA, in pieces of 1..16 bytes if CUT */
+static struct mimescan *
+fuzz_scan(const uint8_t *data, size_t size, int cut)
+{
+	static const struct mimescan_limits lim = { 20, 4, 30, 4096 };
+	struct mimescan *ms = mimescan_new(&lim);
+	size_t at = 0;
+
+	while (at < size) {
+		size_t n = cut ? 1 + data[at] % 16 : size - at;
+
+		if (n > size - at)
+			n = size - at;
+		if (mimescan_push(ms, (const char *)data + at, n))
+			break;
+		at += n;
+	}
+	mimescan_finish(ms);
+	return ms;
+}
+
+/* fuzz_same - strcmp for NULL-able strings */
+static int
+fuzz_same(const char *a, const char *b)
+{
+	return (a == NULL && b == NULL) ||
+	    (a != NULL && b != NULL && strcmp(a, b) == 0);
+}
+
+/* fuzz_mimescan - one piece or many: the same verdict */
+static void
+fuzz_mimescan(const uint8_t *data, size_t size)
+{
+	struct mimescan *a = fuzz_scan(data, size, 0);
+	struct mimescan *b = fuzz_scan(data, size, 1);
+	struct mimescan_text ta, tb;
+	off_t ea = -2, eb = -2;
+	int ra, rb;
+
+	ra = mimescan_header_end(a, &ea);
+	rb = mimescan_header_end(b, &eb);
+	if (ra != rb || ea != eb ||
+	    !fuzz_same(mimescan_over_limit(a), mimescan_over_limit(b)) ||
+	    !fuzz_same(mimescan_report_type(a), mimescan_report_type(b)) ||
+	    mimescan_parts(a) != mimescan_parts(b)) {
+		fprintf(stderr, "mimescan: cuts change the verdict\n");
+		abort();
+	}
+	if (ra == 0 && (ea < 0 || (size_t)ea > size))
+		abort();
+	ra = mimescan_text(a, &ta);
+	rb = mimescan_text(b, &tb);
+	if (ra != rb || (ra == 0 && (ta.offset != tb.offset ||
+	    ta.end != tb.end || ta.html != tb.html ||
+	    strcmp(ta.encoding, tb.encoding) != 0 ||
+	    strcmp(ta.charset, tb.charset) != 0))) {
+		fprintf(stderr, "mimescan: cuts change the text part\n");
+		abort();
+	}
+	if (ra == 0 && (ta.offset < 0 || (size_t)ta.offset > size ||
+	    (ta.end >= 0 && (ta.end < ta.offset || (size_t)ta.end > size))))
+		abort();
+	mimescan_free(&a);
+	mimescan_free(&b);
+	if (a != NULL || b != NULL)
 		abort();
 }
 
@@ -93,6 +168,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	fuzz_clean("list_header", f->list_header);
 	fuzz_clean("auto_response_suppress", f->auto_response_suppress);
 	fuzz_clean("report_type", f->report_type);
+	fuzz_clean("references", f->references);
+	fuzz_clean("resent_message_id", f->resent_message_id);
+	fuzz_clean("autoreply_marker", f->autoreply_marker);
+	fuzz_clean("challenge_marker", f->challenge_marker);
+	fuzz_clean("text_challenge", f->text_challenge);
+	fuzz_clean("bounce_marker", f->bounce_marker);
+	fuzz_clean("automated_marker", f->automated_marker);
+	fuzz_clean("unparsed_reason", f->unparsed_reason);
+	/* oversized: unparsed, with a reason; parsed: neither */
+	if (f->oversized && (f->parsed || f->unparsed_reason == NULL))
+		abort();
+	if (f->parsed && (f->oversized || f->unparsed_reason != NULL))
+		abort();
+	if (f->text_challenge != NULL && f->challenge_marker == NULL)
+		abort();
 	fuzz_clean_list("from", &f->from);
 	fuzz_clean_list("recipients", &f->recipients);
 	fuzz_clean_list("loop_markers", &f->loop_markers);
@@ -116,6 +206,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.now = FUZZ_NOW;
 	in.default_notice = DIR_NOTICE_AUTHENTICATED;
 	in.internal_domains = internal;
+	in.authenticated = 0;	/* no trust gate ran: nobody is */
 	/* The spam headers on either scale, the verdict within bounds. */
 	if (size > 0 && (data[0] & 2))
 		hs.generic = SPAM_SCANNER_RSPAMD;
@@ -133,8 +224,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d.rule_count > DECIDE_NOTICE_RULES || d.forward_reason >= DR_COUNT ||
 	    d.notice_reason >= DR_COUNT)
 		abort();
-	/* Fail closed: nothing in the facts authenticates a sender yet. */
-	if (d.notice_reason == DR_NONE && !f->authenticated)
+	/* Fail closed: nothing in the facts authenticates a sender. */
+	if (d.notice_reason == DR_NONE)
+		abort();
+	/* Unparsed or oversized: delivered, nothing else. */
+	if (!f->parsed && (d.forward_reason == DR_NONE ||
+	    d.notice_reason == DR_NONE ||
+	    (f->oversized && d.forward_reason != DR_OVERSIZED)))
 		abort();
 	(void)decide_reason_name(d.notice_reason);
 	decision_clear(&d);
@@ -142,5 +238,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	facts_free(&f);
 	if (f != NULL)
 		abort();
+	fuzz_mimescan(data, size);
 	return 0;
 }
