@@ -220,8 +220,9 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	    "the recipient is not in To, Cc, Resent-To or Resent-Cc");
 
 	/* 4. trust */
-	decide_rule(d, DR_UNAUTHENTICATED, !f->authenticated,
-	    f->auth_detail != NULL ? f->auth_detail :
+	decide_rule(d, DR_UNAUTHENTICATED,
+	    in->auth == NULL || !in->auth->authenticated,
+	    in->auth != NULL && in->auth->detail != NULL ? in->auth->detail :
 	    "the envelope sender is not authenticated");
 	decide_rule(d, DR_SPAM_UNKNOWN, !f->spam_known, "no trusted spam score");
 	decide_rule(d, DR_SPAM_SCORE, f->spam_known &&

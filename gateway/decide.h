@@ -19,6 +19,7 @@
 #include <time.h>
 #include "directory.h"
 #include "facts.h"
+#include "trust.h"
 
 /* Stable reason codes. Order within the gate is the order of the rules. */
 enum decide_reason {
@@ -75,6 +76,7 @@ struct decide_rule {
 /* Everything decide() reads; all borrowed from the caller. */
 struct decide_input {
 	const struct facts *facts;
+	const struct trust_verdict *auth;	/* NULL: not authenticated */
 	const char *sender;		/* envelope sender, "" for <> */
 	const char *recipient;		/* envelope recipient, lowercased */
 	const struct dir_entry *entry;	/* NULL: not in the directory */

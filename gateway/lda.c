@@ -78,6 +78,7 @@ struct lda_run {
 	struct deputy_conf *conf;
 	struct spool spool;
 	struct facts *facts;
+	struct trust_verdict auth;	/* the envelope sender's */
 	struct dir *dir;
 	struct state *state;
 	char *sender;
@@ -225,6 +226,7 @@ lda_decide_with(struct lda_run *run, struct lda_rcpt *r, int recent, int rate)
 
 	memset(&in, 0, sizeof(in));
 	in.facts = run->facts;
+	in.auth = &run->auth;
 	in.sender = run->sender;
 	in.recipient = r->address;
 	in.entry = r->entry;
@@ -474,7 +476,7 @@ lda_explain(struct lda_run *run, struct lda_rcpt *r, FILE *out)
 		    d->notice_detail ? ": " : "",
 		    d->notice_detail ? d->notice_detail : "");
 	fprintf(out, "  trust:   %s; spam score %s\n",
-	    run->facts->authenticated ? "authenticated" : "not authenticated",
+	    run->auth.authenticated ? "authenticated" : "not authenticated",
 	    run->facts->spam_known ? "known" : "unknown");
 	if (run->facts->spam_known)
 		fprintf(out, "  score:   %.2f (notice at most %.2f, forward "
@@ -1327,6 +1329,7 @@ lda_cleanup(struct lda_run *run)
 	srs_key_free(&run->srs_key);
 	dir_close(&run->dir);
 	facts_free(&run->facts);
+	trust_verdict_clear(&run->auth);
 	spool_close(&run->spool);
 	g_free(run->sender);
 	g_free(run->copy_id);
@@ -1371,7 +1374,7 @@ lda_prepare(struct lda_run *run, const char **dsn_r, char **error_r)
 			run->conf->public_suffix_list
 		};
 
-		trust_authenticate(run->facts, run->sender, &tset);
+		trust_authenticate(run->facts, run->sender, &tset, &run->auth);
 	}
 	conf_dir_settings(run->conf, &dset);
 	if (dir_open(&dset, &run->dir, error_r) != 0) {

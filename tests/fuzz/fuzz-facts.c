@@ -116,8 +116,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d.rule_count > DECIDE_NOTICE_RULES || d.forward_reason >= DR_COUNT ||
 	    d.notice_reason >= DR_COUNT)
 		abort();
-	/* Fail closed: nothing in the facts authenticates a sender yet. */
-	if (d.notice_reason == DR_NONE && !f->authenticated)
+	/* Fail closed: no notice without an authenticated sender. */
+	if (d.notice_reason == DR_NONE &&
+	    (in.auth == NULL || !in.auth->authenticated))
 		abort();
 	(void)decide_reason_name(d.notice_reason);
 	decision_clear(&d);

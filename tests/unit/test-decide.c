@@ -102,6 +102,7 @@ run_row(const struct row *row)
 	struct dir_strings dl = { delegates, 1 };
 	struct decide_input in;
 	struct decision d;
+	struct trust_verdict auth = { 1, "test: authenticated" };
 
 	memset(&entry, 0, sizeof(entry));
 	entry.dn = "uid=alice,dc=example,dc=org";
@@ -115,13 +116,13 @@ run_row(const struct row *row)
 	f.from.count = 1;
 	f.recipients.values = to_alice;
 	f.recipients.count = 1;
-	f.authenticated = 1;
 	f.spam_known = 1;
 	f.spam_score = -1.0;
 	f.received_count = 3;
 
 	memset(&in, 0, sizeof(in));
 	in.facts = &f;
+	in.auth = &auth;
 	in.sender = "bob@example.com";
 	in.recipient = "alice@example.org";
 	in.entry = &entry;
@@ -159,7 +160,7 @@ run_row(const struct row *row)
 	case M_CHALLENGE: f.challenge_marker = "X-Boxbe-Challenge header"; break;
 	case M_NOT_ADDRESSED: f.recipients.values = to_other; break;
 	case M_ADDRESSED_ALIAS: f.recipients.values = to_alias; break;
-	case M_UNAUTH: f.authenticated = 0; break;
+	case M_UNAUTH: auth.authenticated = 0; break;
 	case M_SPAM_UNKNOWN: f.spam_known = 0; break;
 	case M_SPAM_HIGH: f.spam_score = 3.0; break;
 	case M_SPAM_AT_THRESHOLD: f.spam_score = 1.0; break;
