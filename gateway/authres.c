@@ -315,6 +315,10 @@ scan_pvalue(struct scan *sc, char **value_r)
 			g_string_free(out, TRUE);
 			return VAL_BAD;
 		}
+		if (out->len == 0) {		/* "" */
+			g_string_free(out, TRUE);
+			return VAL_EMPTY;
+		}
 		*value_r = g_string_free(out, FALSE);
 		return VAL_OK;
 	}

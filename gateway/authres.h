@@ -13,8 +13,8 @@
  *
  *	What is malformed inside a resinfo is set aside and counted
  *	(nset_aside), the rest of the field is kept: a property without a
- *	ptype ("x-bits=1024", Microsoft's "action=none"), an empty or
- *	malformed value, a stray word, and a whole resinfo whose methodspec
+ *	ptype ("x-bits=1024", Microsoft's "action=none"), an empty value
+ *	(quoted "" too: no kept value is empty), a malformed value, a stray word, and a whole resinfo whose methodspec
  *	is malformed (a quoted method, a non-numeric method-version, a
  *	stray authserv-id). A set-aside part never changes which
  *	authserv-id, method or result is read: resinfos are delimited by

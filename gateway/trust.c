@@ -241,7 +241,8 @@ trust_result(const struct authres *ar, const struct authres_result *res,
 	}
 	if (v == NULL) {
 		trust_why(why, g_strdup(count > 1 ? "dkim=pass with differing "
-		    "header.d values" : "dkim=pass without header.d"));
+		    "header.d (or header.i) values" :
+		    "dkim=pass without header.d"));
 		return 0;
 	}
 	if (!trust_aligned(set->psl_path, v, sdom, &strict)) {

@@ -87,6 +87,9 @@ static const struct parse_row parse_rows[] = {
 	{ "mx.example.org; dkim=pass header.b=(none) header . d = example.com",
 	  1, "mx.example.org", 1, "dkim", "pass", "header", "d",
 	  "example.com", 1, 1 },
+	{ "mx.example.org; dkim=pass header.b=\"\" header.d=example.com", 1,
+	  "mx.example.org", 1, "dkim", "pass", "header", "d", "example.com",
+	  1, 1 },	/* fuzz-authres: a quoted "" was kept */
 	{ "mx.example.org; dkim=pass header.d= example.com", 1,
 	  "mx.example.org", 1, "dkim", "pass", "header", "d", "example.com",
 	  1, 0 },
