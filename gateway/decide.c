@@ -155,6 +155,13 @@ decide_is_own(const struct decide_input *in, const char *address)
 	return own;
 }
 
+/* decide_authenticated - whether the trust gate authenticated the sender */
+static int
+decide_authenticated(const struct decide_input *in)
+{
+	return in->auth != NULL && in->auth->authenticated;
+}
+
 /* decide_is_internal_address - whether ADDRESS is in one of our domains */
 int
 decide_is_internal_address(const struct decide_input *in, const char *address)
@@ -260,8 +267,9 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	    "the recipient is not in To, Cc, Resent-To or Resent-Cc");
 
 	/* 4. trust */
-	decide_rule(d, DR_UNAUTHENTICATED, !in->authenticated,
-	    in->auth_detail != NULL ? in->auth_detail :
+	decide_rule(d, DR_UNAUTHENTICATED,
+	    in->auth == NULL || !in->auth->authenticated,
+	    in->auth != NULL && in->auth->detail != NULL ? in->auth->detail :
 	    "the envelope sender is not authenticated");
 	spam_known = in->spam != NULL && in->spam->known;
 	decide_rule(d, DR_SPAM_UNKNOWN, !spam_known, "no trusted spam score");
@@ -355,7 +363,7 @@ decide_forward_block(const struct decide_input *in, const char **detail_r)
 	}
 	/* Certain spam goes to nobody, inside or out. */
 	if (in->spam != NULL && in->spam->known &&
-	    !spam_forward_ok(in->spam, in->spam_policy, 1, in->authenticated,
+	    !spam_forward_ok(in->spam, in->spam_policy, 1, decide_authenticated(in),
 	    detail_r))
 		return DR_SPAM_SCORE;
 	if (!in->forward_bulk && (f->precedence != NULL ||
@@ -396,7 +404,7 @@ decide_forward(const struct decide_input *in, struct decision *d)
 			g_free(s);
 		} else if (!decide_is_internal_address(in, a) &&
 		    !spam_forward_ok(in->spam, in->spam_policy, 0,
-		    in->authenticated, &why)) {
+		    decide_authenticated(in), &why)) {
 			/* Mail to another domain goes out under our name. */
 			char *s = g_strdup_printf("%s (%s)", a, why);
 

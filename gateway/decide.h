@@ -21,6 +21,7 @@
 #include "facts.h"
 #include "script.h"
 #include "spam.h"
+#include "trust.h"
 
 /* Stable reason codes. Order within the gate is the order of the rules. */
 enum decide_reason {
@@ -115,8 +116,7 @@ struct decide_input {
 	int copy_seen;			/* state: it has this forward copy */
 
 	/* verdicts on the message (trust gate) */
-	int authenticated;
-	const char *auth_detail;
+	const struct trust_verdict *auth;	/* NULL: not authenticated */
 
 	/* policy */
 	enum dir_notice default_notice;

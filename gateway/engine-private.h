@@ -27,6 +27,7 @@
 #include "spool.h"
 #include "srs.h"
 #include "state.h"
+#include "trust.h"
 #include "vacation.h"
 
 struct engine {
@@ -64,8 +65,7 @@ struct engine_run {
 	const struct spool *spool;
 	struct facts *facts;
 	char *sender;			/* normal form, "" for <> */
-	char *auth_detail;
-	int authenticated;
+	struct trust_verdict auth;	/* the trust gate's */
 	int spam_done;
 	struct spam_verdict spam;	/* from trusted headers or the scanner */
 	struct spam_policy spam_policy;	/* thresholds per scale */

@@ -196,9 +196,7 @@ engine_trust(struct engine_run *run)
 		c->public_suffix_list
 	};
 
-	trust_authenticate(run->facts, run->sender, &tset);
-	run->authenticated = run->facts->authenticated;
-	run->auth_detail = g_strdup(run->facts->auth_detail);
+	trust_authenticate(run->facts, run->sender, &tset, &run->auth);
 }
 
 /* engine_spam - the spam verdict, from trusted headers or the scanner */
@@ -263,8 +261,7 @@ engine_input(struct engine_run *run, struct engine_rcpt *r,
 	in->reject_discards = c->sieve_reject_discards;
 	in->srs_original = r->rec->srs_original;
 	in->copy_seen = r->copy_seen;
-	in->authenticated = run->authenticated;
-	in->auth_detail = run->auth_detail;
+	in->auth = &run->auth;
 	in->spam = &run->spam;
 	in->spam_policy = &run->spam_policy;
 	in->default_notice = c->default_notice;
@@ -453,8 +450,8 @@ engine_run(struct engine *e, const struct spool *msg,
 
 	res->message.sender = run->sender;
 	res->message.message_id = run->facts->message_id;
-	res->message.authenticated = run->authenticated;
-	res->message.auth_detail = run->auth_detail;
+	res->message.authenticated = run->auth.authenticated;
+	res->message.auth_detail = run->auth.detail;
 	res->message.spam_known = run->spam.known;
 	res->message.spam_score = run->spam.score;
 	res->message.spam = run->spam_text =
@@ -504,7 +501,7 @@ engine_result_clear(struct engine_result *res)
 	if (run != NULL) {
 		facts_free(&run->facts);
 		g_free(run->sender);
-		g_free(run->auth_detail);
+		trust_verdict_clear(&run->auth);
 		g_free(run->copy_id);
 		g_free(run->spam_text);
 		spam_verdict_clear(&run->spam);

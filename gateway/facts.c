@@ -408,13 +408,19 @@ facts_domain_in(const char *domain, const char *const *table)
 	return 0;
 }
 
-/* facts_keep_trust_header - remember a header for the trust gate */
+/*
+ * facts_keep_trust_header - remember a header for the trust gate, if
+ * its name stands plainly before the colon (see facts.h)
+ */
 static void
-facts_keep_trust_header(struct facts *f, const char *name, const char *raw)
+facts_keep_trust_header(struct facts *f, GMimeHeader *gh, const char *name,
+			const char *raw)
 {
 	struct facts_trust_header *h;
+	const char *raw_name = g_mime_header_get_raw_name(gh);
 
-	if (f->ntrust_headers >= FACTS_MAX_TRUST_HEADERS || raw == NULL)
+	if (f->ntrust_headers >= FACTS_MAX_TRUST_HEADERS || raw == NULL ||
+	    raw_name == NULL || strlen(raw_name) != strlen(name))
 		return;
 	h = &f->trust_headers[f->ntrust_headers++];
 	h->name = g_strdup(name);
@@ -463,7 +469,7 @@ facts_headers(struct facts *f, GMimeMessage *msg,
 		if (g_ascii_strcasecmp(name, "Authentication-Results") == 0 ||
 		    (set->spam_headers != NULL &&
 		    facts_in_table(name, set->spam_headers))) {
-			facts_keep_trust_header(f, name, raw);
+			facts_keep_trust_header(f, h, name, raw);
 			continue;
 		}
 		if (g_ascii_strcasecmp(name, "From") == 0) {
@@ -1047,7 +1053,6 @@ facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 	int dupfd;
 
 	*facts_r = f;
-	f->auth_detail = g_strdup("no trusted Authentication-Results");
 	start = (off_t)facts_skip_mbox_line(fd);
 	if (facts_scan(fd, start, ms, error_r) != 0) {
 		mimescan_free(&ms);
@@ -1134,7 +1139,6 @@ facts_free(struct facts **facts)
 	g_free(f->automated_marker);
 	g_strfreev(f->loop_markers.values);
 	g_strfreev(f->delivered_to.values);
-	g_free(f->auth_detail);
 	for (size_t i = 0; i < f->ntrust_headers; i++) {
 		g_free(f->trust_headers[i].name);
 		g_free(f->trust_headers[i].value);

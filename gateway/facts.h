@@ -32,7 +32,12 @@
 #include <sys/types.h>
 #include "directory.h"
 
-/* A top-level header the trust gate may read, with its position. */
+/*
+ * A top-level header the trust gate may read, with its position. Only
+ * fields whose name is written plainly are kept: "Name:", no white
+ * space before the colon (RFC 5322 obs-optional allows it and GMime
+ * reads it, but an MTA's strip rule written for "Name:" misses it).
+ */
 struct facts_trust_header {
 	char *name;
 	char *value;			/* raw (folding kept), bounded */
@@ -84,9 +89,7 @@ struct facts {
 	struct facts_trust_header trust_headers[FACTS_MAX_TRUST_HEADERS];
 	size_t ntrust_headers;
 
-	/* trust gate */
-	int authenticated;		/* envelope sender authenticated */
-	char *auth_detail;		/* why or why not */
+	/* trust gate (the sender's authentication: trust.h's verdict) */
 	int spam_known;			/* a trusted score was found */
 	double spam_score;
 };

@@ -78,7 +78,7 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined -o "$build/probe" \
 	exit 77
 fi
 
-PKGS="gmime-3.0 libconfuse libical glib-2.0 json-glib-1.0"
+PKGS="gmime-3.0 libconfuse libical glib-2.0 json-glib-1.0 libpsl"
 for p in ldap lber lmdb; do
 	pkg-config --exists "$p" 2>/dev/null && PKGS="$PKGS $p"
 done

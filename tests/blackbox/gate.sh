@@ -143,7 +143,9 @@ expect rate-oscar oscar@example.com rate
 # A sender that passes every rule but is no single address: GMime would
 # write "To: x@ruth" for it. No notice, and the log says why.
 for s in 'x@ruth@example.net' '[ruth@example.net'; do
-	msg twoat ruth@example.net "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=$s\n$SCORE0"
+	# a '[' in a pvalue is only valid quoted: "[ruth"@example.net
+	case $s in \[*) mf="\"${s%@*}\"@${s#*@}" ;; *) mf=$s ;; esac
+	msg twoat ruth@example.net "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=$mf\n$SCORE0"
 	before=$(grep -l '^$' "$T/sent/"*.argv 2>/dev/null | wc -l)
 	warned=$(grep -c 'notice not sent: sender unusable' "$T/log")
 	lda "$M/twoat.eml" -f "$s" -- alice@example.org

@@ -206,7 +206,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	in.now = FUZZ_NOW;
 	in.default_notice = DIR_NOTICE_AUTHENTICATED;
 	in.internal_domains = internal;
-	in.authenticated = 0;	/* no trust gate ran: nobody is */
+	in.auth = NULL;	/* no trust gate ran: nobody is authenticated */
 	/* The spam headers on either scale, the verdict within bounds. */
 	if (size > 0 && (data[0] & 2))
 		hs.generic = SPAM_SCANNER_RSPAMD;
@@ -224,8 +224,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (d.rule_count > DECIDE_NOTICE_RULES || d.forward_reason >= DR_COUNT ||
 	    d.notice_reason >= DR_COUNT)
 		abort();
-	/* Fail closed: nothing in the facts authenticates a sender. */
-	if (d.notice_reason == DR_NONE)
+	/* Fail closed: no notice without an authenticated sender. */
+	if (d.notice_reason == DR_NONE &&
+	    (in.auth == NULL || !in.auth->authenticated))
 		abort();
 	/* Unparsed or oversized: delivered, nothing else. */
 	if (!f->parsed && (d.forward_reason == DR_NONE ||

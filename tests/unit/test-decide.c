@@ -140,6 +140,7 @@ run_row(const struct row *row)
 	    NULL, NULL, 0 };
 	struct spam_policy sp;
 	const char *want_to = "bob@example.org";
+	struct trust_verdict auth = { 1, "test: authenticated" };
 
 	spam_policy_default(&sp);
 	memset(&entry, 0, sizeof(entry));
@@ -158,6 +159,7 @@ run_row(const struct row *row)
 
 	memset(&in, 0, sizeof(in));
 	in.facts = &f;
+	in.auth = &auth;
 	in.sender = "bob@example.com";
 	in.recipient = "alice@example.org";
 	in.entry = &entry;
@@ -169,7 +171,6 @@ run_row(const struct row *row)
 	in.spam = &sv;
 	in.spam_policy = &sp;
 	in.max_received = 25;
-	in.authenticated = 1;
 	in.mailbox = "/var/mail/alice/Maildir";
 
 	switch (row->m) {
@@ -197,7 +198,7 @@ run_row(const struct row *row)
 	case M_CHALLENGE: f.challenge_marker = "X-Boxbe-Challenge header"; break;
 	case M_NOT_ADDRESSED: f.recipients.values = to_other; break;
 	case M_ADDRESSED_ALIAS: f.recipients.values = to_alias; break;
-	case M_UNAUTH: in.authenticated = 0; break;
+	case M_UNAUTH: auth.authenticated = 0; break;
 	case M_SPAM_UNKNOWN: sv.known = 0; break;
 	case M_SPAM_HIGH: sv.score = 3.0; break;
 	case M_SPAM_AT_THRESHOLD: sv.score = 1.0; break;
@@ -259,7 +260,7 @@ run_row(const struct row *row)
 		break;
 	case M_OUT_SUSPECT_UNAUTH:
 		dl.values = delegates_out;
-		in.authenticated = 0;
+		auth.authenticated = 0;
 		sv.score = 3.0;
 		break;
 	case M_OUT_SPAM_AUTH:
@@ -275,7 +276,7 @@ run_row(const struct row *row)
 	case M_OUT_UNKNOWN_UNAUTH:
 		dl.values = delegates_out;
 		sv.known = 0;
-		in.authenticated = 0;
+		auth.authenticated = 0;
 		break;
 	case M_OUT_RSPAMD_GREYLIST_AUTH:
 		dl.values = delegates_out;
@@ -286,7 +287,7 @@ run_row(const struct row *row)
 		break;
 	case M_OUT_RSPAMD_GREYLIST_UNAUTH:
 		dl.values = delegates_out;
-		in.authenticated = 0;
+		auth.authenticated = 0;
 		sv.scanner = SPAM_SCANNER_RSPAMD;
 		sv.score = 4.5;
 		sv.action = "greylist";
@@ -297,7 +298,7 @@ run_row(const struct row *row)
 		want_to = "bob@example.net";
 		in.internal_domains = internal2;
 		sv.known = 0;
-		in.authenticated = 0;
+		auth.authenticated = 0;
 		break;
 	}
 
