@@ -62,13 +62,13 @@ engine_open(const char *config_path, unsigned int flags,
 	}
 	if (e->conf->lmtp != NULL) {
 		struct relay_settings rs = { e->conf->lmtp, 1,
-		    e->conf->hostname, e->conf->lmtp_timeout };
+		    e->conf->hostname, e->conf->lmtp_timeout, 0 };
 
 		e->store = relay_new(&rs);
 	}
 	if (e->conf->smtp != NULL) {
 		struct relay_settings rs = { e->conf->smtp, 0,
-		    e->conf->hostname, e->conf->submit_timeout };
+		    e->conf->hostname, e->conf->submit_timeout, 0 };
 
 		e->smtp = relay_new(&rs);
 	}
