@@ -205,7 +205,6 @@ static const char *const facts_quote_starts[] = {
 	"-------- original message --------", NULL
 };
 
-
 /* Subject fragments of abuse reports, lowercased. */
 static const char *const facts_report_subjects[] = {
 	"complaint about message from", "abuse report", "feedback report",
