@@ -378,9 +378,9 @@ facts_is_message(GMimeMessage *msg)
 	return 0;
 }
 
-/* facts_skip_mbox_line - offset past a leading mbox "From " line */
-static gint64
-facts_skip_mbox_line(int fd)
+/* facts_mbox_line_end - offset past a leading mbox "From " line, or 0 */
+off_t
+facts_mbox_line_end(int fd)
 {
 	char buf[4096];
 	ssize_t n;
@@ -390,7 +390,7 @@ facts_skip_mbox_line(int fd)
 	if (n < 5 || memcmp(buf, "From ", 5) != 0)
 		return 0;
 	nl = memchr(buf, '\n', (size_t)n);
-	return nl != NULL ? (gint64)(nl - buf + 1) : 0;
+	return nl != NULL ? (off_t)(nl - buf + 1) : 0;
 }
 
 /* facts_scan - one pass over the spool from START with mimescan */
@@ -450,7 +450,7 @@ facts_parse(int fd, const struct facts_settings *set, struct facts **facts_r,
 	int dupfd;
 
 	*facts_r = f;
-	start = (off_t)facts_skip_mbox_line(fd);
+	start = facts_mbox_line_end(fd);
 	if (facts_scan(fd, start, ms, error_r) != 0) {
 		mimescan_free(&ms);
 		facts_free(facts_r);

@@ -103,6 +103,12 @@ struct facts_settings {
 int facts_parse(int fd, const struct facts_settings *set,
 		struct facts **facts_r, char **error_r);
 
+/*
+ * facts_mbox_line_end - where the message at FD begins: past a leading
+ * mbox "From " line (some MTAs' pipes write one), else 0
+ */
+off_t facts_mbox_line_end(int fd);
+
 /* facts_free - release; sets *facts to NULL */
 void facts_free(struct facts **facts);
 

@@ -270,7 +270,8 @@ forward_group(struct engine_run *run, struct engine_rcpt *r,
 	}
 	prefix = forward_prefix(run, rcpt, to);
 	forward_fix_newlines(run, prefix);
-	rc = engine_submit(run, sender != NULL ? sender : run->sender,
+	rc = engine_submit(run, sender != NULL ? sender :
+	    r->rec->d.fwd_sender_null ? "" : run->sender,
 	    (const char *const *)to->values, prefix, 1, error_r);
 	g_free(prefix);
 	g_free(sender);

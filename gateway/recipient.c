@@ -309,6 +309,8 @@ engine_rcpt_prepare(struct engine_run *run, struct engine_rcpt *r,
 		r->own = g_strdupv(run->req->vacation->addresses);
 	}
 	rec->sieve_vacation = r->vac != NULL;
+	if (r->vac != NULL)
+		r->vac_from = vacation_from(r->vac);
 	rec->away_until = r->absence.end;
 	rec->notice_template = g_strdup(r->entry &&
 	    r->entry->template_name ? r->entry->template_name :
@@ -372,5 +374,6 @@ engine_rcpt_clear(struct engine_rcpt *r)
 	dir_strings_free(&r->redirects);
 	g_strfreev(r->own);
 	g_free(r->notice_key);
+	g_free(r->vac_from);
 	memset(r, 0, sizeof(*r));
 }

@@ -600,6 +600,19 @@ relay_transaction(struct relay *r, const char *sender,
 	return 0;
 }
 
+/* relay_address_ok - whether A can stand between < and > in a command */
+static int
+relay_address_ok(const char *a)
+{
+	if (strlen(a) > 512)
+		return 0;
+	for (; *a != '\0'; a++)
+		if ((unsigned char)*a < 0x20 || *a == 0x7f || *a == '<' ||
+		    *a == '>')
+			return 0;
+	return 1;
+}
+
 /* relay_send - one transaction; see relay.h */
 int
 relay_send(struct relay *r, const char *sender, const char *const *rcpts,
@@ -608,8 +621,19 @@ relay_send(struct relay *r, const char *sender, const char *const *rcpts,
 {
 	size_t n = 0;
 
-	while (rcpts[n] != NULL)
+	/* no command may be smuggled in after an address */
+	if (!relay_address_ok(sender)) {
+		*error_r = relay_strdup("relay: the sender is no usable address");
+		return -1;
+	}
+	while (rcpts[n] != NULL) {
+		if (!relay_address_ok(rcpts[n])) {
+			*error_r = relay_strdup("relay: a recipient is no usable "
+			    "address");
+			return -1;
+		}
 		n++;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int reused = r->fd >= 0 && r->used;
 		char *err = NULL;

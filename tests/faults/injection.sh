@@ -29,7 +29,7 @@ check_sender() {	# check_sender DESCRIPTION SENDER [EXPECTED-F-VALUE]
 		    [ "$(tr '\000' '\n' <"$a" | tail -1)" = bob@example.org ]
 		ok $? "sender $1: argv has 5 elements, -- then the delegate only (got $n)"
 		# a sender with a newline is one element: compare the bytes
-		printf '%s\0' -i -f "${3:-$2}" -- bob@example.org | cmp -s - "$a"
+		printf '%s\0' -i -f "${3-$2}" -- bob@example.org | cmp -s - "$a"
 		ok $? "sender $1: passed as the single -f value, unchanged"
 	else
 		skip "sender $1: not forwarded (rc $rc)"
@@ -43,8 +43,10 @@ check_sender "dollar paren" "\$(touch $marker)@x"
 check_sender "quoted local part" '"john q. doe"@partner.example.net'
 check_sender "spaces and -t" 'a@b -t -oi'
 check_sender "semicolon" 'x@y; touch '"$marker"
+# a control character cannot stand in an SMTP command nor a sendmail
+# queue file: the forward goes from the null sender, and still goes
 check_sender "newline" 'x@y
-Bcc: evil@attacker.example'
+Bcc: evil@attacker.example' ""
 check_sender "angle brackets" '<paul@partner.example.net>' paul@partner.example.net
 [ ! -e "$marker" ]; ok $? "no shell ran: $marker does not exist"
 
