@@ -329,7 +329,7 @@ decide_notice(const struct decide_input *in, struct decision *d)
 }
 
 /* decide_strv_add - append a copy of S */
-static void
+void
 decide_strv_add(struct dir_strings *list, const char *s)
 {
 	list->values = g_renew(char *, list->values, list->count + 2);
@@ -511,7 +511,7 @@ decide_redirect(const struct decide_input *in, struct decision *d)
 }
 
 /* decide_strv_has - whether LIST holds S (any case) */
-static int
+int
 decide_strv_has(const struct dir_strings *list, const char *s)
 {
 	for (size_t i = 0; i < list->count; i++)

@@ -208,4 +208,10 @@ const char *decide_reason_name(enum decide_reason r);
 /* decide_is_system_sender - MAILER-DAEMON, postmaster, *-request, ... */
 int decide_is_system_sender(const char *address, const char *const *extra);
 
+/* decide_strv_add - append a copy of S to LIST */
+void decide_strv_add(struct dir_strings *list, const char *s);
+
+/* decide_strv_has - whether LIST holds S (any case) */
+int decide_strv_has(const struct dir_strings *list, const char *s);
+
 #endif

@@ -88,10 +88,6 @@ struct facts {
 	/* Authentication-Results and spam headers, top level only */
 	struct facts_trust_header trust_headers[FACTS_MAX_TRUST_HEADERS];
 	size_t ntrust_headers;
-
-	/* trust gate (the sender's authentication: trust.h's verdict) */
-	int spam_known;			/* a trusted score was found */
-	double spam_score;
 };
 
 struct facts_settings {

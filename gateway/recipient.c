@@ -52,25 +52,6 @@ engine_srs_key(struct engine_run *run, char **error_r)
 	    error_r);
 }
 
-/* rcpt_strv_has - whether LIST holds S (any case) */
-static int
-rcpt_strv_has(const struct dir_strings *list, const char *s)
-{
-	for (size_t i = 0; i < list->count; i++)
-		if (g_ascii_strcasecmp(list->values[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* rcpt_strv_add - append a copy of S */
-static void
-rcpt_strv_add(struct dir_strings *list, const char *s)
-{
-	list->values = g_renew(char *, list->values, list->count + 2);
-	list->values[list->count++] = g_strdup(s);
-	list->values[list->count] = NULL;
-}
-
 /*
  * rcpt_srs - a bounce to one of our SRS0 addresses: who gets it back,
  * or nothing when the address does not verify (then it is delivered
@@ -214,8 +195,8 @@ rcpt_script_outcome(struct engine_run *run, struct engine_rcpt *r,
 		else if (r->redirects.count >= c->max_delegates)
 			log_warn("to=<%s>: Sieve redirect beyond %u addresses "
 			    "ignored", rec->recipient, c->max_delegates);
-		else if (!rcpt_strv_has(&r->redirects, a))
-			rcpt_strv_add(&r->redirects, a);
+		else if (!decide_strv_has(&r->redirects, a))
+			decide_strv_add(&r->redirects, a);
 		g_free(a);
 	}
 	if (o->vacation) {
