@@ -107,33 +107,6 @@ trust_org_domain(const char *psl_path, const char *name, int *strict_r)
 	return org;
 }
 
-/* trust_aligned - relaxed alignment: the same organizational domain */
-int
-trust_aligned(const char *psl_path, const char *a, const char *b,
-	      int *strict_r)
-{
-	char *na, *nb, *oa, *ob;
-	int same;
-
-	if (a == NULL || b == NULL || *a == '\0')
-		return 0;
-	if (g_ascii_strcasecmp(a, b) == 0)
-		return 1;
-	na = trust_domain_normalize(a);
-	nb = trust_domain_normalize(b);
-	same = na != NULL && nb != NULL && strcmp(na, nb) == 0;
-	g_free(na);
-	g_free(nb);
-	if (same)
-		return 1;
-	oa = trust_org_domain(psl_path, a, strict_r);
-	ob = trust_org_domain(psl_path, b, strict_r);
-	same = oa != NULL && ob != NULL && strcmp(oa, ob) == 0;
-	g_free(oa);
-	g_free(ob);
-	return same;
-}
-
 /* trust_same_domain - A and B name one domain (IDN forms aside) */
 static int
 trust_same_domain(const char *a, const char *b)
@@ -152,6 +125,27 @@ trust_same_domain(const char *a, const char *b)
 	g_free(nb);
 	return same;
 }
+
+/* trust_aligned - relaxed alignment: the same organizational domain */
+int
+trust_aligned(const char *psl_path, const char *a, const char *b,
+	      int *strict_r)
+{
+	char *oa, *ob;
+	int same;
+
+	if (trust_same_domain(a, b))
+		return 1;
+	if (a == NULL || b == NULL || *a == '\0')
+		return 0;
+	oa = trust_org_domain(psl_path, a, strict_r);
+	ob = trust_org_domain(psl_path, b, strict_r);
+	same = oa != NULL && ob != NULL && strcmp(oa, ob) == 0;
+	g_free(oa);
+	g_free(ob);
+	return same;
+}
+
 
 /* trust_domain_of - the domain of "local@domain", "@domain" or "domain" */
 static const char *
