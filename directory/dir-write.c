@@ -18,10 +18,13 @@
  *	byte for byte. A changed record is written again from its parsed
  *	values with libldap's LDIF writer (values with line breaks, such as
  *	iCalendar text, become base64). The new file is written next to
- *	the old one, fsynced, given the old owner and mode and renamed
- *	over it, under an exclusive flock(2) on the file, so readers see
- *	the old or the new file and two writers do not lose each other's
- *	change.
+ *	the old one, fsynced and renamed over it, under an exclusive
+ *	flock(2) on the file, so readers see the old or the new file and
+ *	two writers do not lose each other's change. It gets the old
+ *	file's group and mode, and its owner when we may (root); an
+ *	operator who is not root becomes the owner, and the write is
+ *	refused when the old owner (deputy-lda's user) could then no
+ *	longer read the file.
  * DIAGNOSTICS
  *	-1: the directory cannot be reached or failed (connect, timeout,
  *	an unreadable or unparseable LDIF file); -2: it refused (access,
@@ -45,6 +48,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -516,6 +521,121 @@ admin_write_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
+/*
+ * admin_can_read - whether UID may read a file of OLD's owner, group, mode
+ *
+ * The kernel's rule: owner bits for the owner, group bits for a member
+ * of the group (primary or supplementary), other bits for the rest;
+ * root reads everything. A uid without a passwd entry has no known
+ * groups: only the other bits count for it.
+ */
+static int
+admin_can_read(uid_t uid, const struct stat *st)
+{
+	struct passwd pw, *pwp = NULL;
+	char	buf[4096];
+	gid_t	groups[256];
+	int	n = (int)G_N_ELEMENTS(groups), i;
+
+	if (uid == 0)
+		return 1;
+	if (uid == st->st_uid)
+		return (st->st_mode & S_IRUSR) != 0;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) != 0 || pwp == NULL)
+		return (st->st_mode & S_IROTH) != 0;
+	if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) < 0)
+		n = 0;			/* too many groups: only pw_gid */
+	if (pw.pw_gid == st->st_gid)
+		return (st->st_mode & S_IRGRP) != 0;
+	for (i = 0; i < n; i++)
+		if (groups[i] == st->st_gid)
+			return (st->st_mode & S_IRGRP) != 0;
+	return (st->st_mode & S_IROTH) != 0;
+}
+
+/* admin_user_name - "name (uid N)" of UID, for messages */
+static char *
+admin_user_name(uid_t uid)
+{
+	struct passwd pw, *pwp = NULL;
+	char	buf[4096];
+
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &pwp) == 0 && pwp != NULL)
+		return g_strdup_printf("%s (uid %lu)", pw.pw_name,
+		    (unsigned long)uid);
+	return g_strdup_printf("uid %lu", (unsigned long)uid);
+}
+
+/* admin_group_name - "name (gid N)" of GID, for messages */
+static char *
+admin_group_name(gid_t gid)
+{
+	struct group gr, *grp = NULL;
+	char	buf[16384];
+
+	if (getgrgid_r(gid, &gr, buf, sizeof(buf), &grp) == 0 && grp != NULL)
+		return g_strdup_printf("%s (gid %lu)", gr.gr_name,
+		    (unsigned long)gid);
+	return g_strdup_printf("gid %lu", (unsigned long)gid);
+}
+
+/*
+ * admin_ldif_keep_access - give the new file FD the old file's access
+ *
+ * deputy-lda reads the file as its own user. The new file keeps the
+ * old one's group and mode in every case, and its owner when we may
+ * change owners (root). An operator who is not root becomes the owner:
+ * if the old owner could read the old file but cannot read the new one
+ * (it is not in the file's group, say), the rewrite is refused, rather
+ * than leave a directory that deputy-lda cannot read and every message
+ * deferred. -2 with *error_r then.
+ */
+static int
+admin_ldif_keep_access(struct dir_admin *a, int fd, const struct stat *old,
+		       char **error_r)
+{
+	struct stat now;
+	char   *owner, *me, *group;
+
+	if (fchown(fd, old->st_uid, old->st_gid) < 0) {
+		if (errno != EPERM) {
+			*error_r = g_strdup_printf("LDIF file %s: cannot set the "
+			    "owner of the new file: %s", a->path,
+			    g_strerror(errno));
+			return -2;
+		}
+		/* not root: the group, which a member may set */
+		if (fchown(fd, (uid_t)-1, old->st_gid) < 0) {
+			*error_r = g_strdup_printf("LDIF file %s: cannot give "
+			    "the new file the group (gid %lu) of the old one: "
+			    "%s (the operator must be in that group); not "
+			    "written", a->path, (unsigned long)old->st_gid,
+			    g_strerror(errno));
+			return -2;
+		}
+	}
+	if (fchmod(fd, old->st_mode & 07777) < 0 || fstat(fd, &now) < 0) {
+		*error_r = g_strdup_printf("LDIF file %s: cannot set the mode of "
+		    "the new file: %s", a->path, g_strerror(errno));
+		return -2;
+	}
+	if (now.st_uid == old->st_uid || !admin_can_read(old->st_uid, old)
+	    || admin_can_read(old->st_uid, &now))
+		return 0;
+	owner = admin_user_name(old->st_uid);
+	me = admin_user_name(now.st_uid);
+	group = admin_group_name(now.st_gid);
+	*error_r = g_strdup_printf("LDIF file %s: the new file would belong "
+	    "to %s, who runs deputyctl, and its owner %s could no longer "
+	    "read it (group %s, mode %04o); not written: run deputyctl as "
+	    "root or as the owner, or put the owner in the file's group",
+	    a->path, me, owner, group, (unsigned int)(now.st_mode & 07777));
+	g_free(owner);
+	g_free(me);
+	g_free(group);
+	return -2;
+}
+
 /* admin_ldif_replace - write BLOCKS next to the file and rename over it */
 static int
 admin_ldif_replace(struct dir_admin *a, int oldfd, GPtrArray *blocks,
@@ -525,7 +645,7 @@ admin_ldif_replace(struct dir_admin *a, int oldfd, GPtrArray *blocks,
 	GString *out;
 	char   *tmp, *dirname;
 	guint	i;
-	int	fd, dfd, saved;
+	int	fd, dfd, saved, ret;
 
 	if (fstat(oldfd, &st) < 0) {
 		*error_r = g_strdup_printf("LDIF file %s: %s", a->path,
@@ -551,12 +671,14 @@ admin_ldif_replace(struct dir_admin *a, int oldfd, GPtrArray *blocks,
 		g_string_free(out, TRUE);
 		return -2;
 	}
-	/* keep owner and mode: deputy-lda reads it as its own user */
-	if (fchown(fd, st.st_uid, st.st_gid) < 0 && errno != EPERM)
-		goto fail;
-	if (fchmod(fd, st.st_mode & 07777) < 0
-	    || admin_write_all(fd, out->str, out->len) < 0
-	    || fsync(fd) < 0)
+	if ((ret = admin_ldif_keep_access(a, fd, &st, error_r)) < 0) {
+		close(fd);
+		(void)unlink(tmp);
+		g_free(tmp);
+		g_string_free(out, TRUE);
+		return ret;
+	}
+	if (admin_write_all(fd, out->str, out->len) < 0 || fsync(fd) < 0)
 		goto fail;
 	if (close(fd) < 0) {
 		fd = -1;

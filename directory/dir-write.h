@@ -15,7 +15,9 @@
  *	- ldif: the file is read again, the changed records are written
  *	  back in place (other records, comments and folding are kept as
  *	  they were) to a temporary file in the same folder, fsynced and
- *	  renamed over the original, keeping its owner and mode.
+ *	  renamed over the original, keeping its group and mode, and its
+ *	  owner when the caller may (root); refused when the original's
+ *	  owner could not read the result.
  * DIAGNOSTICS
  *	Functions return 0 (or 1/0 for "found"/"not found"), -1 when the
  *	directory failed or cannot be reached, and -2 when the directory
