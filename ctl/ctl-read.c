@@ -155,7 +155,7 @@ ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
 				ctl_json_end(j, 0);
 			} else {
 				fprintf(c->out, "  %*s%s: %s\n", (int)depth * 2,
-				    "", v, what);
+				    "", ctl_esc(v), what);
 			}
 			continue;
 		}
@@ -175,11 +175,12 @@ ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
 			if (away)
 				ctl_json_time(j, "until", res.end, zone);
 		} else {
-			fprintf(c->out, "  %*s%s -> %s: %s%s%s\n",
-			    (int)depth * 2, "", v, de->mail != NULL ? de->mail
-			    : "(no mail)", cycle ? "cycle, back to "
-			    : away ? "away until " : "present",
-			    cycle ? de->dn : away ? until : "", "");
+			fprintf(c->out, "  %*s%s -> %s: %s%s\n",
+			    (int)depth * 2, "", ctl_esc(v), de->mail != NULL
+			    ? ctl_esc(de->mail) : "(no mail)", cycle
+			    ? "cycle, back to " : away ? "away until "
+			    : "present", cycle ? ctl_esc(de->dn) : away ? until
+			    : "");
 		}
 		if (away && !cycle
 		    && depth + 1 < c->conf->max_delegate_depth + 1) {
@@ -304,9 +305,11 @@ ctl_cmd_show(struct ctl *c)
 		}
 		ctl_json_end(j, 1);
 	} else {
-		fprintf(c->out, "user:      %s (%s)\n", e->mail, e->dn);
+		fprintf(c->out, "user:      %s (%s)\n", ctl_esc(e->mail),
+		    ctl_esc(e->dn));
 		if (e->display_name != NULL)
-			fprintf(c->out, "name:      %s\n", e->display_name);
+			fprintf(c->out, "name:      %s\n",
+			    ctl_esc(e->display_name));
 		if (away == 1) {
 			char   *s1 = ctl_fmt_time(res.start, zone, 0);
 			char   *s2 = ctl_fmt_time(res.end, zone, 0);
@@ -325,7 +328,7 @@ ctl_cmd_show(struct ctl *c)
 			char   *s2 = ctl_fmt_time(next_e, zone, 0);
 
 			fprintf(c->out, "next:      %s until %s (UID %s)\n",
-			    s1, s2, next_ev->uid);
+			    s1, s2, ctl_esc(next_ev->uid));
 			g_free(s1);
 			g_free(s2);
 		} else {
@@ -340,10 +343,10 @@ ctl_cmd_show(struct ctl *c)
 
 			fprintf(c->out, "  %s .. %s%s%s%s%s  UID %s\n", s1, s2,
 			    ev->rrule != NULL ? ", every " : "",
-			    ev->rrule != NULL ? ev->rrule : "",
+			    ev->rrule != NULL ? ctl_esc(ev->rrule) : "",
 			    ev->summary != NULL ? ", " : "",
-			    ev->summary != NULL ? ev->summary : "",
-			    *ev->uid != '\0' ? ev->uid : "(none)");
+			    ev->summary != NULL ? ctl_esc(ev->summary) : "",
+			    *ev->uid != '\0' ? ctl_esc(ev->uid) : "(none)");
 			g_free(s1);
 			g_free(s2);
 		}
@@ -379,12 +382,13 @@ ctl_cmd_show(struct ctl *c)
 	} else {
 		char   *to = g_strjoinv(", ", addrs.values);
 
-		fprintf(c->out, "copies to: %s\n", addrs.count > 0 ? to
+		fprintf(c->out, "copies to: %s\n", addrs.count > 0 ? ctl_esc(to)
 		    : away == 1 ? "nobody (mail stays in the mailbox)"
 		    : "nobody now (not away)");
 		g_free(to);
 		for (i = 0; i < warns.count; i++)
-			fprintf(c->out, "warning:   %s\n", warns.values[i]);
+			fprintf(c->out, "warning:   %s\n",
+			    ctl_esc(warns.values[i]));
 		if (e->notice == DIR_NOTICE_DEFAULT)
 			fprintf(c->out, "notice:    %s (the default)\n",
 			    ctl_notice_name(c->conf->default_notice));
@@ -392,10 +396,11 @@ ctl_cmd_show(struct ctl *c)
 			fprintf(c->out, "notice:    %s\n",
 			    ctl_notice_name(e->notice));
 		if (e->template_name != NULL)
-			fprintf(c->out, "template:  %s\n", e->template_name);
+			fprintf(c->out, "template:  %s\n",
+			    ctl_esc(e->template_name));
 		else
 			fprintf(c->out, "template:  %s (the default)\n",
-			    c->conf->template_name);
+			    ctl_esc(c->conf->template_name));
 	}
 	rc = CTL_OK;
 out:
@@ -549,8 +554,9 @@ ctl_cmd_list(struct ctl *c)
 				char   *to = g_strjoinv(", ", addrs.values);
 
 				fprintf(c->out, "%s  until %s  covered by: "
-				    "%s\n", e->mail != NULL ? e->mail : e->dn,
-				    until, addrs.count > 0 ? to : "nobody");
+				    "%s\n", ctl_esc(e->mail != NULL ? e->mail
+				    : e->dn), until, addrs.count > 0
+				    ? ctl_esc(to) : "nobody");
 				g_free(until);
 				g_free(to);
 			}
@@ -840,8 +846,8 @@ ctl_cmd_check(struct ctl *c)
 			const struct ctl_problem *p =
 			    g_ptr_array_index(problems, i);
 
-			fprintf(c->out, "%s: %s: %s\n", p->kind, p->dn,
-			    p->detail);
+			fprintf(c->out, "%s: %s: %s\n", p->kind,
+			    ctl_esc(p->dn), p->detail);
 		}
 		fprintf(c->out, "%zu entries checked, %u problems\n", entries,
 		    problems->len);
@@ -1073,8 +1079,8 @@ ctl_cmd_explain(struct ctl *c)
 		opt.explain_out = c->out;
 	}
 	if (!a->json)
-		fprintf(c->out, "sender: %s\n", *sender != '\0' ? sender
-		    : "<>");
+		fprintf(c->out, "sender: %s\n", *sender != '\0'
+		    ? ctl_esc(sender) : "<>");
 	if (lda_run(&opt, &dsn, &error) != 0) {
 		if (dsn != NULL && strcmp(dsn, "4.3.5") == 0)
 			rc = ctl_usage(a->config != NULL ? a->config

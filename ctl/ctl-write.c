@@ -59,10 +59,13 @@ ctl_mod_print(FILE *out, const struct dir_mod *m)
 
 		fprintf(out, "%s:", m->attr);
 		for (l = lines; *l != NULL; l++) {
-			g_strchomp(*l);
+			size_t	len = strlen(*l);
+
+			if (len > 0 && (*l)[len - 1] == '\r')
+				(*l)[len - 1] = '\0';
 			if (**l != '\0' || l[1] != NULL)
 				fprintf(out, "%s%s\n", l == lines ? " "
-					: "    ", *l);
+					: "    ", ctl_esc(*l));
 		}
 		g_strfreev(lines);
 	}
@@ -79,7 +82,8 @@ ctl_apply(struct ctl *c, const struct dir_entry *entry, struct dir_mod *mods,
 	int	rc;
 
 	if (c->args->dry_run) {
-		fprintf(c->out, "dry run: would change %s\n", entry->dn);
+		fprintf(c->out, "dry run: would change %s\n",
+		    ctl_esc(entry->dn));
 		for (i = 0; i < n; i++)
 			ctl_mod_print(c->out, &mods[i]);
 		return CTL_OK;
@@ -341,13 +345,13 @@ ctl_cmd_away(struct ctl *c)
 	s1 = ctl_fmt_time(t_start, zone, 0);
 	s2 = ctl_fmt_time(t_end, zone, 0);
 	fprintf(c->out, "%s%s: away from %s until %s%s%s (UID %s)\n",
-	    a->dry_run ? "dry run: " : "", user->mail, s1, s2,
+	    a->dry_run ? "dry run: " : "", ctl_esc(user->mail), s1, s2,
 	    rrule != NULL ? ", repeating " : "", rrule != NULL ? rrule : "",
 	    uid);
 	if (user->delegates.count + (delegates->len > 0 ? delegates->len - 1
 	    : 0) + user->secretaries.count + user->managers.count == 0)
 		fprintf(c->out, "note: %s has no delegate: mail is kept in "
-		    "the mailbox, nobody gets a copy\n", user->mail);
+		    "the mailbox, nobody gets a copy\n", ctl_esc(user->mail));
 	rc = CTL_OK;
 out:
 	g_free(s1);
@@ -400,7 +404,7 @@ ctl_cmd_back(struct ctl *c)
 			    user->mail);
 		else
 			fprintf(c->out, "%s has no absences; nothing to do\n",
-			    user->mail);
+			    ctl_esc(user->mail));
 		goto out;
 	}
 	for (i = 0; i < user->absences.count; i++) {
@@ -450,7 +454,7 @@ ctl_cmd_back(struct ctl *c)
 		else
 			fprintf(c->out, "%s is not away now; nothing to do "
 			    "(--all or --id remove future absences)\n",
-			    user->mail);
+			    ctl_esc(user->mail));
 		goto out;
 	}
 	g_ptr_array_add(del, NULL);
@@ -464,7 +468,7 @@ ctl_cmd_back(struct ctl *c)
 	if ((rc = ctl_apply(c, user, mods, n)) != CTL_OK)
 		goto out;
 	fprintf(c->out, "%s%s: %s\n", a->dry_run ? "dry run: " : "",
-	    user->mail, a->all ? "all absences removed"
+	    ctl_esc(user->mail), a->all ? "all absences removed"
 	    : a->id != NULL ? "absence removed"
 	    : add->len > 0 ? "back now (this occurrence skipped)"
 	    : "back now (the current absence removed)");
@@ -699,7 +703,8 @@ ctl_cmd_import(struct ctl *c)
 		if (absence_validate(value, &err) < 0) {
 			char   *line = ctl_one_line(err);
 
-			fprintf(c->out, "skipped %s: %s\n", uid, line);
+			fprintf(c->out, "skipped %s: %s\n", ctl_esc(uid),
+			    line);
 			g_free(line);
 			g_free(err);
 			g_free(value);
@@ -709,7 +714,8 @@ ctl_cmd_import(struct ctl *c)
 		vuid = ctl_value_uid(value, c->now, &current);
 		g_free(vuid);
 		if (!current) {
-			fprintf(c->out, "skipped %s: ended before now\n", uid);
+			fprintf(c->out, "skipped %s: ended before now\n",
+			    ctl_esc(uid));
 			g_free(value);
 			skipped++;
 			continue;
@@ -742,7 +748,7 @@ ctl_cmd_import(struct ctl *c)
 	}
 	if (add->len == 0 && del->len == 0) {
 		fprintf(c->out, "%s: nothing to import (%u unchanged, %u "
-		    "skipped, filter %s)\n", user->mail, same, skipped,
+		    "skipped, filter %s)\n", ctl_esc(user->mail), same, skipped,
 		    filter);
 		rc = CTL_OK;
 		goto out;
@@ -766,12 +772,12 @@ ctl_cmd_import(struct ctl *c)
 		goto out;
 	fprintf(c->out, "%s%s: imported %u absences (%u replaced, %u "
 	    "unchanged, %u skipped, filter %s)\n", a->dry_run ? "dry run: "
-	    : "", user->mail, add->len > 0 ? add->len - 1 : 0,
+	    : "", ctl_esc(user->mail), add->len > 0 ? add->len - 1 : 0,
 	    del->len > 0 ? del->len - 1 : 0, same, skipped, filter);
 	if (user->delegates.count + user->secretaries.count
 	    + user->managers.count == 0)
 		fprintf(c->out, "note: %s has no delegate: mail is kept in "
-		    "the mailbox, nobody gets a copy\n", user->mail);
+		    "the mailbox, nobody gets a copy\n", ctl_esc(user->mail));
 out:
 	if (by_uid != NULL)
 		g_hash_table_destroy(by_uid);

@@ -14,6 +14,11 @@
  *	Every error is one line on stderr, "deputyctl: ARGUMENT: why", that
  *	names the argument or the entry it is about. Normal output goes to
  *	stdout, as text or (--json) as one JSON document.
+ * SECURITY
+ *	Values from the directory (names, an imported SUMMARY, DNs,
+ *	delegates) are shown through ctl_esc() in text output: control
+ *	characters become escapes, so a value cannot forge a line of the
+ *	report nor send the terminal a command.
  */
 
 #include <stdio.h>
@@ -111,6 +116,9 @@ int ctl_usage(const char *arg, const char *fmt, ...)
 int ctl_usage2(const char *opt, const char *value, const char *msg);
 int ctl_unreachable(const char *arg, const char *why);
 int ctl_dir_status(int rc);
+char *ctl_escape(const char *text);
+const char *ctl_esc(const char *text);
+void ctl_esc_release(void);
 char *ctl_one_line(const char *text);
 int ctl_user(struct ctl *c, const char *arg, struct dir_entry **entry_r,
 	     char **error_r);

@@ -295,6 +295,54 @@ assert kinds == ["away-delegate", "bad-ical", "cycle", "expired", "no-delegate",
 ' 2>/dev/null && [ "$rc" -eq 1 ]
 ok $? "check --json: every kind, exit 1"
 
+# --- values from the directory reach the terminal escaped ---------------
+
+# An imported SUMMARY, a display name and a DN with line breaks and ESC:
+# the text output must not grow forged lines nor terminal commands; the
+# JSON output carries the values as they are.
+esc=$(printf '\033')
+forged_ics=$(printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:forge-1\r\nDTSTART;VALUE=DATE:%s\r\nDTEND;VALUE=DATE:%s\r\nSUMMARY:Holiday\\n delegates: forged\\n  uid=x -> evil@example.org: present\033[31m\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$from" "$until" | base64 -w0)
+cat >"$T/hostile.ldif" <<LDIF
+dn: uid=forger,dc=example,dc=org
+objectClass: deputyUser
+mail: forger@example.org
+displayName:: $(printf 'Mallory\ndelegates: forged too\033[2J' | base64 -w0)
+deputyDelegate: partner@outside.test
+deputyAbsence:: $forged_ics
+
+dn:: $(printf 'uid=old\nexpired: forged\033[31m,dc=example,dc=org' | base64 -w0)
+objectClass: deputyUser
+mail: old@example.org
+deputyDelegate: partner@outside.test
+deputyAbsence:: $(absence_b64 20200101 20200201)
+LDIF
+sed -i "s|ldif_file = .*|ldif_file = \"$T/hostile.ldif\"|" "$T/deputy.conf"
+ctl show forger@example.org
+[ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -q "$esc" &&
+    [ "$(printf '%s\n' "$out" | grep -c '^delegates:')" -eq 1 ] &&
+    ! printf '%s\n' "$out" | grep -q '^ *delegates: forged\|^ *uid=x'
+ok $? "show: no ESC byte and no forged line from SUMMARY or displayName"
+printf '%s\n' "$out" | grep -qF 'Holiday\n delegates: forged\n  uid=x -> evil@example.org: present\x1b[31m' &&
+    printf '%s\n' "$out" | grep -qF 'name:      Mallory\ndelegates: forged too\x1b[2J'
+ok $? "show: the summary and the name are there, escaped"
+ctl show forger@example.org --json
+printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["absences"][0]["summary"] == "Holiday\n delegates: forged\n  uid=x -> evil@example.org: present\x1b[31m", d["absences"][0]["summary"]
+assert d["name"] == "Mallory\ndelegates: forged too\x1b[2J"
+' 2>/dev/null
+ok $? "show --json: the values as they are, JSON-escaped"
+ctl check
+[ "$rc" -eq 1 ] && ! printf '%s\n' "$out" | grep -q "$esc" &&
+    ! printf '%s\n' "$out" | grep -q '^expired: forged' &&
+    printf '%s\n' "$out" | grep -qF 'expired: uid=old\nexpired: forged\x1b[31m,dc=example,dc=org:'
+ok $? "check: the DN escaped, no forged line, no ESC"
+ctl list
+[ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -q "$esc" &&
+    [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
+ok $? "list: one line, no ESC"
+
 # --- an LDAP directory that does not answer: exit 3 ----------------------
 
 cat >"$T/dead.conf" <<CONF
