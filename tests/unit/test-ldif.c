@@ -435,10 +435,15 @@ test_dn_normalize(void)
 	} rows[] = {
 		{ "uid=a,dc=x", "uid=a,dc=x" },
 		{ "  UID = A ,  DC=X  ", "uid=a,dc=x" },
-		{ "cn=Smith\\, John,dc=x", "cn=smith\\, john,dc=x" },
-		{ "cn=a\\ ,dc=x", "cn=a\\ ,dc=x" },
+		{ "cn=Smith\\, John,dc=x", "cn=smith\\2c john,dc=x" },
+		{ "cn=\"Smith, John\",dc=x", "cn=smith\\2c john,dc=x" },
+		{ "cn=Smith\\2C John,dc=x", "cn=smith\\2c john,dc=x" },
+		{ "cn=a\\ ,dc=x", "cn=a\\20,dc=x" },
 		{ "cn=a + sn=b,dc=x", "cn=a+sn=b,dc=x" },
 		{ "cn=two  words,dc=x", "cn=two  words,dc=x" },
+		{ "cn=caf\xc3\xa9,dc=x", "cn=caf\\c3\\a9,dc=x" },
+		{ "cn=caf\\C3\\A9,dc=x", "cn=caf\\c3\\a9,dc=x" },
+		{ " Not A DN ", "not a dn" },
 		{ "", "" },
 	};
 	char   *norm;
