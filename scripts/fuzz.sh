@@ -108,7 +108,7 @@ EOF
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer $SAN \
     -I$build -I$here/gateway -I$here/directory -I$here/templates \
-    -I$here/sieve -I$here/tests/fuzz \
+    -I$here/sieve -I$here/lib -I$here/tests/fuzz \
     -DHAVE_CONFIG_H -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" \
     -DPKGDATADIR=\"/usr/share/deputy\" $PC_CFLAGS"
 
@@ -117,12 +117,12 @@ lib_objs=""
 build_failed=0
 # (sieve/: only the libsieve runner; the Pigeonhole plugin needs Dovecot)
 for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c \
-    "$here"/sieve/script.c "$here"/sieve/isolate.c; do
+    "$here"/lib/*.c "$here"/sieve/script.c "$here"/sieve/isolate.c; do
 	[ -f "$src" ] || continue
 	case $(basename "$src") in main.c) continue ;; esac
 	obj=$build/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-	    [ -n "$(find "$here/gateway" "$here/directory" "$here/sieve" -name '*.h' \
+	    [ -n "$(find "$here/gateway" "$here/directory" "$here/sieve" "$here/lib" -name '*.h' \
 	    -newer "$obj" 2>/dev/null | head -1)" ]; then
 		# shellcheck disable=SC2086
 		if ! $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" \
