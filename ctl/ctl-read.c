@@ -359,7 +359,7 @@ ctl_cmd_show(struct ctl *c)
 	g_ptr_array_free(path, TRUE);
 	if (rc < 0) {
 		if (j != NULL)
-			g_string_free(j->buf, TRUE);
+			ctl_json_discard(j);
 		rc = ctl_unreachable(e->mail, error);
 		goto out;
 	}
@@ -518,7 +518,7 @@ ctl_cmd_list(struct ctl *c)
 		if (rc < 0) {
 			rc = ctl_unreachable(dns[i], error);
 			if (j != NULL)
-				g_string_free(j->buf, TRUE);
+				ctl_json_discard(j);
 			goto out;
 		}
 		if (rc == 0 || ctl_away(e, at, &res) != 1) {
@@ -529,7 +529,7 @@ ctl_cmd_list(struct ctl *c)
 			rc = ctl_unreachable(dns[i], error);
 			dir_entry_free(&e);
 			if (j != NULL)
-				g_string_free(j->buf, TRUE);
+				ctl_json_discard(j);
 			goto out;
 		}
 		if (who_addr == NULL || ctl_names(e, &addrs, who, who_addr)) {

@@ -91,11 +91,9 @@ struct ctl_event {
 	icalcomponent *comp;
 };
 
-/* One node of a JSON document being written. */
+/* A JSON document being written (ctl-json.c, over json-glib). */
 struct ctl_json {
-	GString *buf;
-	int	first[32];
-	int	depth;
+	struct _JsonBuilder *builder;
 };
 
 /* ctl-write.c and ctl-read.c: the commands */
@@ -165,5 +163,6 @@ void ctl_json_bool(struct ctl_json *j, const char *key, int value);
 void ctl_json_time(struct ctl_json *j, const char *key, time_t t,
 		   const char *zone);
 void ctl_json_print(struct ctl_json *j, FILE *out);
+void ctl_json_discard(struct ctl_json *j);
 
 #endif
