@@ -11,7 +11,8 @@
  *	- expired: an absence none of whose instances ends after now;
  *	- no-delegate: an absence that is not over, and nobody to cover;
  *	- unknown-delegate: a delegate DN that names no entry, an address
- *	  in a local domain that names nobody, a value that is neither;
+ *	  in a local domain that names nobody, a value that is neither a
+ *	  DN nor an address deputy-lda would forward to (addr_is_safe());
  *	- self-delegate: a user who names itself;
  *	- away-delegate: a user away now whose delegate is away too and
  *	  has no delegates of its own (the copy stops there);
@@ -36,6 +37,7 @@
 #include <gmime/gmime.h>
 
 #include "absence.h"
+#include "addr.h"
 #include "ctl.h"
 #include "delegate.h"
 #include "facts.h"
@@ -90,7 +92,7 @@ ctl_lookup_value(struct ctl *c, const char *value, struct dir_entry **de_r,
 	*error_r = NULL;
 	if (ctl_is_dn(value))
 		return dir_lookup_dn(c->dir, value, de_r, error_r);
-	if (!ctl_address_ok(value))
+	if (!addr_is_safe(value))
 		return 0;
 	return dir_lookup(c->dir, value, de_r, error_r);
 }
@@ -145,12 +147,12 @@ ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
 		}
 		if (rc == 0) {
 			const char *what = ctl_is_dn(v) ? "names no entry"
-			    : ctl_address_ok(v) ? "outside address"
+			    : addr_is_safe(v) ? "outside address"
 			    : "neither a DN nor an address";
 
 			if (j != NULL) {
 				ctl_json_str(j, "status", ctl_is_dn(v)
-				    || !ctl_address_ok(v) ? "unknown"
+				    || !addr_is_safe(v) ? "unknown"
 				    : "outside");
 				ctl_json_end(j, 0);
 			} else {
@@ -491,7 +493,7 @@ ctl_cmd_list(struct ctl *c)
 			g_free(error);
 			return rc;
 		}
-		if (rc == 0 && (strchr(w, '@') == NULL || !ctl_address_ok(w))) {
+		if (rc == 0 && (strchr(w, '@') == NULL || !addr_is_safe(w))) {
 			char   *named = g_strdup_printf("--delegate %s", w);
 
 			rc = ctl_usage(named, "no such user in the directory");
@@ -720,7 +722,7 @@ ctl_check_entry(struct ctl *c, const struct dir_entry *e, GPtrArray *problems,
 		struct dir_entry *de = NULL;
 		int	rc;
 
-		if (!ctl_is_dn(v) && !ctl_address_ok(v)) {
+		if (!ctl_is_dn(v) && !addr_is_safe(v)) {
 			ctl_problem(problems, "unknown-delegate", e->dn,
 			    "%s '%s' is neither a DN nor an address", attr, v);
 			continue;
@@ -1046,7 +1048,7 @@ ctl_cmd_explain(struct ctl *c)
 	else if ((sender = ctl_message_sender(msg)) == NULL)
 		sender = g_strdup("");
 	if (*sender != '\0' && strcmp(sender, "<>") != 0
-	    && !ctl_address_ok(sender)) {
+	    && !addr_is_safe(sender)) {
 		rc = ctl_usage2(a->from != NULL ? "--from" : "sender", sender,
 		    "not a mail address");
 		goto out;

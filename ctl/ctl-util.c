@@ -196,25 +196,6 @@ ctl_is_dn(const char *value)
 	return strchr(value, '=') != NULL && strchr(value, '@') == NULL;
 }
 
-/* ctl_address_ok - a plausible address: one '@', no blanks, bounded */
-int
-ctl_address_ok(const char *value)
-{
-	const char *at, *p;
-
-	if (strlen(value) > 320)
-		return 0;
-	at = strrchr(value, '@');
-	if (at == NULL || at == value || at[1] == '\0'
-	    || strchr(at + 1, '.') == NULL)
-		return 0;
-	for (p = value; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>'
-		    || *p == ',' || *p == '(' || *p == ')' || *p == 0x7f)
-			return 0;
-	return 1;
-}
-
 /* ctl_same_dn - whether two DNs name the same entry */
 int
 ctl_same_dn(const char *a, const char *b)

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "absence.h"
+#include "addr.h"
 #include "ctl.h"
 
 #define CTL_ICS_MAX		(4 * 1024 * 1024)
@@ -164,7 +165,7 @@ ctl_delegate_value(struct ctl *c, const struct dir_entry *user,
 	int	rc;
 
 	*value_r = NULL;
-	if (strchr(who, '@') != NULL && !ctl_address_ok(who))
+	if (strchr(who, '@') != NULL && !addr_is_safe(who))
 		return ctl_bad("--delegate", who, "not a mail address");
 	rc = ctl_user(c, who, &de, &error);
 	if (rc < 0) {

@@ -130,7 +130,6 @@ int ctl_time_at(const struct icaltimetype *tt, const char *zone,
 		time_t *t_r);
 int ctl_same_dn(const char *a, const char *b);
 int ctl_is_dn(const char *value);
-int ctl_address_ok(const char *value);
 int ctl_domain_is_local(struct ctl *c, const struct dir_entry *user,
 			const char *address);
 char *ctl_new_uid(void);

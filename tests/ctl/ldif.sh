@@ -233,6 +233,7 @@ mail: ghostly@example.org
 deputyDelegate: uid=nobody-here,dc=example,dc=org
 deputyDelegate: nobody-here@example.org
 deputyDelegate: partner@outside.test
+deputyDelegate: bob@evil@partner.example.net
 deputyAbsence:: $away
 
 dn: uid=narcissus,dc=example,dc=org
@@ -279,6 +280,7 @@ has no-delegate "uid=nod,"
 has no-delegate "uid=tired,"
 has unknown-delegate "uid=ghostly,.*uid=nobody-here"
 has unknown-delegate "uid=ghostly,.*nobody-here@example.org"
+has unknown-delegate "uid=ghostly,.*'bob@evil@partner.example.net' is neither a DN nor an address"
 has self-delegate "uid=narcissus,"
 has expired "uid=old,"
 has bad-ical "uid=broken,"
