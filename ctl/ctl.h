@@ -96,7 +96,9 @@ struct ctl_json {
 	struct _JsonBuilder *builder;
 };
 
-/* ctl-write.c and ctl-read.c: the commands */
+struct absence_result;
+
+/* the commands, one file each (ctl-write.c has away and back) */
 int ctl_cmd_away(struct ctl *c);
 int ctl_cmd_back(struct ctl *c);
 int ctl_cmd_import(struct ctl *c);
@@ -104,6 +106,35 @@ int ctl_cmd_show(struct ctl *c);
 int ctl_cmd_list(struct ctl *c);
 int ctl_cmd_check(struct ctl *c);
 int ctl_cmd_explain(struct ctl *c);
+
+/* ctl-write.c: shared with ctl-import.c */
+int ctl_bad(const char *opt, const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ctl_apply(struct ctl *c, const struct dir_entry *entry,
+	      struct dir_mod *mods, size_t n);
+int ctl_need_class(struct ctl *c, const struct dir_entry *entry,
+		   int *need_r);
+void ctl_value_add(GPtrArray *list, const char *value);
+
+/* ctl-chain.c: delegation as deputyctl walks it */
+const struct dir_strings *ctl_values_of(const struct dir_entry *e,
+					const char **attr_r);
+int ctl_away(const struct dir_entry *e, time_t t,
+	     struct absence_result *res);
+int ctl_lookup_value(struct ctl *c, const char *value,
+		     struct dir_entry **de_r, char **error_r);
+int ctl_resolve(struct ctl *c, const struct dir_entry *e, time_t t,
+		struct dir_strings *addrs, struct dir_strings *warnings,
+		char **error_r);
+int ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
+	      unsigned int depth, const char *zone, struct ctl_json *j,
+	      unsigned int *lookups, char **error_r);
+int ctl_cycle(struct ctl *c, const struct dir_entry *start,
+	      const struct dir_entry *e, GPtrArray *path,
+	      unsigned int *lookups, char **error_r);
+
+/* ctl-list.c: shared with ctl-check.c */
+int ctl_list_dns(struct ctl *c, char ***dns_r);
 
 /* deputyctl.c */
 void ctl_settings(const struct ctl *c, struct dir_settings *set);
