@@ -87,6 +87,25 @@ ctl_stdin "$T/m2.eml" explain alice
 lda "$T/m2.eml" -f sender@example.com -- alice@example.org
 agree "transitive alice -> bob -> erin"
 
+# the envelope sender from the message itself: a folded Return-Path
+# wins over From (an encoded display name, a comment)
+cat >"$T/m-rp.eml" <<'MSG'
+Return-Path:
+ <bounce+x@lists.example.com> (the list's bounce address)
+From: =?utf-8?q?S=C3=A9nder=2C_Esq=2E?= <sender@example.com>
+To: <bob@example.org>
+Subject: who sent it
+
+Hello.
+MSG
+ctl_stdin "$T/m-rp.eml" explain bob
+[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qx 'sender: bounce+x@lists.example.com'
+ok $? "explain without --from: the folded Return-Path is the sender ($(printf '%s\n' "$out" | head -1))"
+sed -i '1,2d' "$T/m-rp.eml"
+ctl_stdin "$T/m-rp.eml" explain bob
+[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qx 'sender: sender@example.com'
+ok $? "explain without Return-Path: the From address ($(printf '%s\n' "$out" | head -1))"
+
 # --- list ----------------------------------------------------------------
 
 ctl list
