@@ -6,6 +6,8 @@
  *	password and the SRS keys.
  * DIAGNOSTICS
  *	0, or -1 with *error_r. Nothing here logs or exits.
+ *	libc only, like the rest of lib/: the result and the error are
+ *	malloc'd (free() or g_free(): GLib allocates with malloc).
  * SECURITY
  *	O_NOFOLLOW and O_NOCTTY on open, the checks on the open
  *	descriptor, a read bounded by the caller's MAX, and every copy of
@@ -21,12 +23,23 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <glib.h>
-
 #include "secret.h"
+
+/* secret_malloc - malloc that never returns NULL */
+static void *
+secret_malloc(size_t n)
+{
+	void   *p = malloc(n);
+
+	if (p == NULL)
+		abort();
+	return p;
+}
 
 /* secret_fail - "LABEL PATH: why"; -1 */
 static int __attribute__((format(printf, 4, 5)))
@@ -37,10 +50,12 @@ secret_fail(char **error_r, const char *label, const char *path,
 	char   *why;
 
 	va_start(ap, fmt);
-	why = g_strdup_vprintf(fmt, ap);
+	if (vasprintf(&why, fmt, ap) < 0)
+		abort();
 	va_end(ap);
-	*error_r = g_strdup_printf("%s %s: %s", label, path, why);
-	g_free(why);
+	if (asprintf(error_r, "%s %s: %s", label, path, why) < 0)
+		abort();
+	free(why);
 	return -1;
 }
 
@@ -52,7 +67,7 @@ secret_check(int fd, const char *path, const char *label, char **error_r)
 
 	if (fstat(fd, &st) < 0)
 		return secret_fail(error_r, label, path, "%s",
-				   g_strerror(errno));
+				   strerror(errno));
 	if (!S_ISREG(st.st_mode))
 		return secret_fail(error_r, label, path, "not a regular file");
 	if (st.st_uid != geteuid())
@@ -84,14 +99,14 @@ secret_read(const char *path, const char *label, size_t max, char **data_r,
 		saved = errno;
 		return secret_fail(error_r, label, path, "%s", saved == ELOOP
 		    ? "a symbolic link (refused: the file itself is checked)"
-		    : g_strerror(saved));
+		    : strerror(saved));
 	}
 	if (secret_check(fd, path, label, error_r) < 0) {
 		close(fd);
 		return -1;
 	}
 	/* one byte more than allowed, to see that there is more */
-	buf = g_malloc(max + 2);
+	buf = secret_malloc(max + 2);
 	while (got <= max) {
 		n = read(fd, buf + got, max + 1 - got);
 		if (n < 0 && errno == EINTR)
@@ -99,10 +114,10 @@ secret_read(const char *path, const char *label, size_t max, char **data_r,
 		if (n < 0) {
 			saved = errno;
 			explicit_bzero(buf, max + 2);
-			g_free(buf);
+			free(buf);
 			close(fd);
 			return secret_fail(error_r, label, path, "%s",
-					   g_strerror(saved));
+					   strerror(saved));
 		}
 		if (n == 0)
 			break;
@@ -111,7 +126,7 @@ secret_read(const char *path, const char *label, size_t max, char **data_r,
 	close(fd);
 	if (got > max) {
 		explicit_bzero(buf, max + 2);
-		g_free(buf);
+		free(buf);
 		return secret_fail(error_r, label, path, "larger than %zu "
 				   "bytes", max);
 	}
@@ -133,6 +148,6 @@ secret_free(char **data, size_t len)
 	if (data == NULL || *data == NULL)
 		return;
 	explicit_bzero(*data, len);
-	g_free(*data);
+	free(*data);
 	*data = NULL;
 }

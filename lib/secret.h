@@ -12,7 +12,8 @@
  *	and drops one trailing line break (LF or CRLF). What the content
  *	means (one line, several keys) is the caller's business.
  * DIAGNOSTICS
- *	0, or -1 with *error_r (g_free) naming LABEL and PATH and why: the
+ *	0, or -1 with *error_r (malloc'd: free or g_free) naming LABEL and
+ *	PATH and why: the
  *	file cannot be opened (a symbolic link included), is not a regular
  *	file, belongs to another user, lets group or others in, or is
  *	larger than MAX bytes.
