@@ -37,7 +37,7 @@ check_sender() {	# check_sender DESCRIPTION SENDER [EXPECTED-F-VALUE]
 		    [ "$(tr '\000' '\n' <"$a" | tail -1)" = bob@example.org ]
 		ok $? "sender $1: argv has 5 elements, -- then the delegate only (got $n)"
 		# a sender with a newline is one element: compare the bytes
-		printf '%s\0' -i -f "${3:-$2}" -- bob@example.org | cmp -s - "$a"
+		printf '%s\0' -i -f "${3-$2}" -- bob@example.org | cmp -s - "$a"
 		ok $? "sender $1: passed as the single -f value, unchanged"
 	fi
 }
