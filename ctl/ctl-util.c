@@ -21,19 +21,115 @@
 
 #include "ctl.h"
 
-/* ctl_one_line - TEXT with line breaks and control characters as spaces */
+/* The escaped copies handed out by ctl_esc(), released at exit. */
+static GStringChunk *ctl_esc_pool;
+
+/*
+ * ctl_unichar_hidden - whether C changes what a terminal shows around it
+ *
+ * C1 controls (a terminal may read U+009B as CSI), the Unicode line and
+ * paragraph separators, and the bidirectional controls that reorder
+ * what follows them.
+ */
+static int
+ctl_unichar_hidden(gunichar c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029
+	    || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
+	    || (c >= 0x2066 && c <= 0x2069);
+}
+
+/*
+ * ctl_escape - TEXT with every control character written as an escape
+ *
+ * Values from the directory (display names, an imported SUMMARY, DNs,
+ * delegate values) reach the helpdesk's terminal: a line break there
+ * would forge a line of the report, an ESC a terminal command. Line
+ * breaks and tabs become \n, \r, \t; other C0 controls, DEL and bytes
+ * that are not UTF-8 become \xHH; the Unicode controls above \u{HHHH}.
+ * Everything else, backslashes included, is kept as it is.
+ */
+char *
+ctl_escape(const char *text)
+{
+	GString *out;
+	const char *p, *end;
+
+	if (text == NULL)
+		return g_strdup("");
+	out = g_string_sized_new(strlen(text));
+	end = text + strlen(text);
+	for (p = text; p < end;) {
+		unsigned char ch = (unsigned char)*p;
+		gunichar c;
+
+		if (ch < 0x20 || ch == 0x7f) {
+			if (ch == '\n')
+				g_string_append(out, "\\n");
+			else if (ch == '\r')
+				g_string_append(out, "\\r");
+			else if (ch == '\t')
+				g_string_append(out, "\\t");
+			else
+				g_string_append_printf(out, "\\x%02x", ch);
+			p++;
+			continue;
+		}
+		if (ch < 0x80) {
+			g_string_append_c(out, (char)ch);
+			p++;
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, (gssize)(end - p));
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(out, "\\x%02x", ch);
+			p++;
+			continue;
+		}
+		if (ctl_unichar_hidden(c))
+			g_string_append_printf(out, "\\u{%04x}", (unsigned)c);
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+		p = g_utf8_next_char(p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* ctl_esc - ctl_escape() of TEXT, kept until ctl_esc_release() */
+const char *
+ctl_esc(const char *text)
+{
+	char   *e = ctl_escape(text);
+	const char *kept;
+
+	if (ctl_esc_pool == NULL)
+		ctl_esc_pool = g_string_chunk_new(4096);
+	kept = g_string_chunk_insert(ctl_esc_pool, e);
+	g_free(e);
+	return kept;
+}
+
+/* ctl_esc_release - release what ctl_esc() handed out */
+void
+ctl_esc_release(void)
+{
+	if (ctl_esc_pool != NULL)
+		g_string_chunk_free(ctl_esc_pool);
+	ctl_esc_pool = NULL;
+}
+
+/* ctl_one_line - TEXT escaped (ctl_escape), trimmed, at most ~400 bytes */
 char *
 ctl_one_line(const char *text)
 {
-	char   *copy, *p;
+	char   *copy, *cut;
 
-	copy = g_strdup(text != NULL ? text : "");
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	copy = ctl_escape(text);
 	g_strstrip(copy);
-	if (strlen(copy) > 400)
-		strcpy(copy + 396, "...");
+	if (strlen(copy) > 400) {
+		cut = g_utf8_find_prev_char(copy, copy + 397);
+		strcpy(cut != NULL ? cut : copy + 396, "...");
+	}
 	return copy;
 }
 
@@ -98,25 +194,6 @@ int
 ctl_is_dn(const char *value)
 {
 	return strchr(value, '=') != NULL && strchr(value, '@') == NULL;
-}
-
-/* ctl_address_ok - a plausible address: one '@', no blanks, bounded */
-int
-ctl_address_ok(const char *value)
-{
-	const char *at, *p;
-
-	if (strlen(value) > 320)
-		return 0;
-	at = strrchr(value, '@');
-	if (at == NULL || at == value || at[1] == '\0'
-	    || strchr(at + 1, '.') == NULL)
-		return 0;
-	for (p = value; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>'
-		    || *p == ',' || *p == '(' || *p == ')' || *p == 0x7f)
-			return 0;
-	return 1;
 }
 
 /* ctl_same_dn - whether two DNs name the same entry */

@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "decide.h"
 #include "envelope.h"
 #include "maildir.h"
@@ -262,7 +263,7 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	int null_sender = in->sender == NULL || *in->sender == '\0';
 	/* an address that cannot go into a header or an argv safely is
 	 * no return path either: no notice goes to it */
-	int no_return = null_sender || !envelope_safe_address(in->sender);
+	int no_return = null_sender || !addr_is_safe(in->sender);
 	const char *why = NULL;
 	int spam_known;
 

@@ -16,7 +16,7 @@
  *	the SRS key cannot be read. A state store that fails is logged and
  *	ignored: the forward goes out, at worst once more on a retry.
  * SECURITY
- *	Every address was checked by envelope_safe_address() before it got
+ *	Every address was checked by addr_is_safe() before it got
  *	into the record; sendmail gets them after "--".
  */
 
@@ -27,6 +27,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "engine-private.h"
 #include "log.h"
 #include "submit.h"

@@ -14,7 +14,7 @@
  *	and then not sent is not retried. Neither is ever a reason to
  *	retry the message.
  * SECURITY
- *	The sender must pass envelope_safe_address(); a vacation's :from
+ *	The sender must pass addr_is_safe(); a vacation's :from
  *	must be one of the user's own addresses by the directory.
  */
 
@@ -25,6 +25,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "engine-private.h"
 #include "envelope.h"
 #include "log.h"

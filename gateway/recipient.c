@@ -17,7 +17,7 @@
  * SECURITY
  *	The recipient comes from the MTA, the script from the user, the
  *	delegates from the directory: each address that may reach a header
- *	or an argv passes envelope_safe_address().
+ *	or an argv passes addr_is_safe().
  */
 
 #include "config.h"
@@ -26,6 +26,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "delegate.h"
 #include "engine-private.h"
 #include "envelope.h"
@@ -79,7 +80,7 @@ rcpt_srs(struct engine_run *run, struct engine_rcpt *r, char **error_r)
 		g_free(err);
 		return 0;
 	}
-	if (!envelope_safe_address(orig)) {
+	if (!addr_is_safe(orig)) {
 		g_free(orig);
 		return 0;
 	}
@@ -189,7 +190,7 @@ rcpt_script_outcome(struct engine_run *run, struct engine_rcpt *r,
 	    i++) {
 		char *a = g_ascii_strdown(o->redirects[i], -1);
 
-		if (!envelope_safe_address(a))
+		if (!addr_is_safe(a))
 			log_warn("to=<%s>: Sieve redirect to an unusable "
 			    "address ignored", rec->recipient);
 		else if (r->redirects.count >= c->max_delegates)
@@ -331,7 +332,7 @@ engine_rcpt_delegates(struct engine_run *run, struct engine_rcpt *r,
 		log_warn("to=<%s>: %s", r->rec->recipient, warnings.values[i]);
 	dir_strings_free(&warnings);
 	for (size_t i = 0; i < r->delegates.count; i++)
-		if (!envelope_safe_address(r->delegates.values[i])) {
+		if (!addr_is_safe(r->delegates.values[i])) {
 			log_warn("to=<%s>: delegate address rejected as unsafe",
 			    r->rec->recipient);
 			g_free(r->delegates.values[i]);
