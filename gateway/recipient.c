@@ -280,7 +280,7 @@ engine_rcpt_prepare(struct engine_run *run, struct engine_rcpt *r,
 	if (rec->srs_original == NULL && run->req->vacation == NULL &&
 	    maildir_path(c->maildir, rec->address, &r->mailbox,
 	    error_r) != 0) {
-		*class_r = FAIL_MAILBOX_NAME;
+		*class_r = FAIL_CONFIG;	/* a bad template */
 		return -1;
 	}
 	rcpt_script(run, r);
