@@ -1,12 +1,12 @@
 #!/bin/sh
-# state-full - the 20,000-delivery run of tests/faults/state-full.c: a
+# state-full - the 20,000-delivery run of tests/faults/state-fill.c: a
 # 1 MiB state map filled by ordinary traffic never stops delivery.
 # STATE_FULL_N sets the count (default 20000).
 
 . "$(dirname "$0")/lib.sh"
 
-bin=$top_builddir/tests/faults/state-full
-[ -x "$bin" ] || { echo "1..0 # SKIP state-full not built"; exit 0; }
+bin=$top_builddir/tests/faults/state-fill
+[ -x "$bin" ] || { echo "1..0 # SKIP state-fill not built"; exit 0; }
 # tmpfs when there is one: this is about the state map, not the disk
 T=$(mktemp -d /dev/shm/deputy-test.XXXXXX 2>/dev/null || mktemp -d /tmp/deputy-test.XXXXXX)
 mkdir -p "$T/sent" "$T/mail"

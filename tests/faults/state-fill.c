@@ -1,5 +1,5 @@
 /*
- * state-full - 20,000 deliveries through the engine with a 1 MiB state
+ * state-fill - 20,000 deliveries through the engine with a 1 MiB state
  * map (issue 13, acceptance): half to an away user, forwarded. The map
  * fills with ordinary traffic; every delivery must still be done (no
  * retry asked for), each message in the mailbox once, each forward
