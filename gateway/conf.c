@@ -107,8 +107,11 @@ static cfg_opt_t submission_opts[] = {
 };
 
 static cfg_opt_t state_opts[] = {
+	CFG_STR("backend", "lmdb", CFGF_NONE),
 	CFG_STR("path", LOCALSTATEDIR "/lib/deputy/state.lmdb", CFGF_NONE),
 	CFG_INT("map_size_mb", 64, CFGF_NONE),
+	CFG_INT("max_map_size_mb", 1024, CFGF_NONE),
+	CFG_STR("down_file", "", CFGF_NONE),
 	CFG_END()
 };
 
@@ -303,6 +306,15 @@ static int
 conf_check_backend(cfg_t *cfg, cfg_opt_t *opt)
 {
 	static const char *const choices[] = { "ldif", "ldap", NULL };
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_state_backend - validator for state.backend */
+static int
+conf_check_state_backend(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = { "lmdb", NULL };
 
 	return conf_check_choice(cfg, opt, choices);
 }
@@ -597,8 +609,11 @@ static const struct {
 	{ "submission|sendmail", conf_check_path },
 	{ "submission|timeout", conf_check_timeout },
 	{ "submission|srs_key_file", conf_check_path_or_empty },
+	{ "state|backend", conf_check_state_backend },
 	{ "state|path", conf_check_path },
 	{ "state|map_size_mb", conf_check_map_size },
+	{ "state|max_map_size_mb", conf_check_map_size },
+	{ "state|down_file", conf_check_path_or_empty },
 	{ "spam|notice_threshold", conf_check_threshold },
 	{ "spam|forward_threshold", conf_check_threshold },
 	{ "spam|scanner", conf_check_scanner },
@@ -727,8 +742,13 @@ conf_copy(cfg_t *cfg)
 	c->smtp = conf_or_null(cfg_getstr(s, "smtp"));
 
 	s = cfg_getsec(cfg, "state");
+	c->state_backend = g_strdup(cfg_getstr(s, "backend"));
 	c->state_path = g_strdup(cfg_getstr(s, "path"));
 	c->state_map_size = (size_t)cfg_getint(s, "map_size_mb") << 20;
+	c->state_max_map_size = (size_t)cfg_getint(s, "max_map_size_mb") << 20;
+	v = cfg_getstr(s, "down_file");
+	c->state_down_file = v != NULL && *v != '\0' ? g_strdup(v) :
+	    g_build_filename(c->spool_dir, "state-down", NULL);
 
 	s = cfg_getsec(cfg, "spam");
 	c->notice_threshold = cfg_getfloat(s, "notice_threshold");
@@ -913,6 +933,24 @@ conf_dir_settings(const struct deputy_conf *c, struct dir_settings *set)
 	set->size_limit = c->ldap_size_limit;
 }
 
+/* conf_state_settings - fill SET from CONF (borrowed pointers) */
+void
+conf_state_settings(const struct deputy_conf *c, int readonly,
+		    struct state_settings *set)
+{
+	memset(set, 0, sizeof(*set));
+	set->backend = STATE_BACKEND_LMDB;
+	set->readonly = readonly;
+	/* a notice record lives as long as any notice may be held back:
+	 * the configured period, or the longest a Sieve vacation asks */
+	set->notice_keep = MAX((time_t)c->notice_period_days * 86400,
+	    (time_t)c->sieve_max_period);
+	set->down_file = c->state_down_file;
+	set->path = c->state_path;
+	set->map_size = c->state_map_size;
+	set->max_map_size = c->state_max_map_size;
+}
+
 /* conf_free - release; sets *conf to NULL */
 void
 conf_free(struct deputy_conf **conf)
@@ -946,7 +984,9 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->hostname);
 	g_free(c->srs_domain);
 	g_free(c->srs_key_file);
+	g_free(c->state_backend);
 	g_free(c->state_path);
+	g_free(c->state_down_file);
 	g_free(c->template_dir);
 	g_free(c->template_name);
 	g_free(c->template_timezone);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "directory.h"
+#include "state.h"
 
 struct deputy_conf {
 	/* directory */
@@ -78,8 +79,11 @@ struct deputy_conf {
 					 * sendmail */
 
 	/* state */
+	char *state_backend;		/* "lmdb" */
 	char *state_path;
 	size_t state_map_size;
+	size_t state_max_map_size;	/* grown up to this when full */
+	char *state_down_file;		/* episode marker */
 
 	/* spam */
 	double notice_threshold;
@@ -126,6 +130,10 @@ int conf_load(const char *path, struct deputy_conf **conf_r, char **error_r);
 /* conf_dir_settings - fill SET from CONF (borrowed pointers) */
 void conf_dir_settings(const struct deputy_conf *conf,
 		       struct dir_settings *set);
+
+/* conf_state_settings - fill SET from CONF (borrowed pointers) */
+void conf_state_settings(const struct deputy_conf *conf, int readonly,
+			 struct state_settings *set);
 
 /* conf_free - release; sets *conf to NULL */
 void conf_free(struct deputy_conf **conf);

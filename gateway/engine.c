@@ -147,7 +147,7 @@ struct state *
 engine_state(struct engine_run *run)
 {
 	const struct deputy_conf *c = run->conf;
-	time_t keep;
+	struct state_settings set;
 	char *err = NULL;
 
 	if (run->state != NULL || run->state_failed)
@@ -157,11 +157,8 @@ engine_state(struct engine_run *run)
 		run->state_failed = 1;
 		return NULL;
 	}
-	/* a notice record lives as long as any notice may be held back */
-	keep = MAX((time_t)c->notice_period_days * 86400,
-	    (time_t)c->sieve_max_period);
-	if (state_open(c->state_path, c->state_map_size, keep,
-	    run->req->explain, &run->state, &err) != 0) {
+	conf_state_settings(c, run->req->explain, &set);
+	if (state_open(&set, &run->state, &err) != 0) {
 		log_warn("state store unusable, delivering without it (no "
 		    "notices until it is fixed): %s", err);
 		g_free(err);
