@@ -79,11 +79,20 @@ struct deputy_conf {
 					 * sendmail */
 
 	/* state */
-	char *state_backend;		/* "lmdb" */
+	char *state_backend;		/* "lmdb" or "redis" */
 	char *state_path;
 	size_t state_map_size;
 	size_t state_max_map_size;	/* grown up to this when full */
 	char *state_down_file;		/* episode marker */
+	char **redis_sentinels;		/* "host:port", NULL-terminated */
+	char *redis_master;		/* Sentinel's name for it */
+	char **redis_servers;		/* without Sentinel */
+	char *redis_password_file;	/* "": no AUTH */
+	unsigned int redis_db;
+	char *redis_prefix;
+	unsigned int redis_connect_timeout_ms;
+	unsigned int redis_timeout_ms;
+	unsigned int redis_wait_replicas;
 
 	/* spam */
 	double notice_threshold;

@@ -153,7 +153,8 @@ engine_state(struct engine_run *run)
 	if (run->state != NULL || run->state_failed)
 		return run->state;
 	/* --explain creates nothing: no file yet, nothing recorded yet */
-	if (run->req->explain && access(c->state_path, F_OK) != 0) {
+	if (run->req->explain && strcmp(c->state_backend, "lmdb") == 0 &&
+	    access(c->state_path, F_OK) != 0) {
 		run->state_failed = 1;
 		return NULL;
 	}

@@ -47,7 +47,8 @@ engine_notice_claim(struct engine_run *run, struct engine_rcpt *r,
 
 	if (d->notice_reason != DR_NONE)
 		return;
-	if (dry_run && access(c->state_path, F_OK) != 0)
+	if (dry_run && strcmp(c->state_backend, "lmdb") == 0 &&
+	    access(c->state_path, F_OK) != 0)
 		return;		/* explain: no state yet, nothing recorded */
 	if ((st = engine_state(run)) == NULL) {
 		decide_state(d, DS_UNAVAILABLE, "the state store is "

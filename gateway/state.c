@@ -9,11 +9,14 @@
  *	Episodes: a failing store must be said loudly, but once, not once
  *	per message, and deputy-lda lives for one message. So the first
  *	failure creates a marker file (O_EXCL: one process wins) holding
- *	the time, and only the winner logs "fails since"; the first write
- *	that works afterwards removes the marker (again one process wins)
- *	and logs "works again". A marker a day old is touched and the
- *	failure said again, so a long outage is not silent. Read-only
- *	handles (--explain) take no part.
+ *	the time, and only the winner logs "fails since"; later failures
+ *	touch it. The first write that works once no failure was seen for
+ *	STATE_SETTLE seconds removes the marker (again one process wins)
+ *	and logs "works again": a store that comes back fails and works by
+ *	turns for a moment (a failover, a replica catching up), and that
+ *	is one episode. A failure a day after the last line says it again,
+ *	so a long outage is not silent. Read-only handles (--explain) take
+ *	no part.
  * DIAGNOSTICS
  *	Without a marker file (none configured, or it cannot be created),
  *	every failure is logged.
@@ -37,6 +40,7 @@
 #include "state-private.h"
 
 #define STATE_REMIND (24 * 3600)	/* say a long failure again */
+#define STATE_SETTLE 5			/* no failure for this long: over */
 
 static const char *const state_action_names[] = {
 	[STATE_DELIVERED] = "delivered",
@@ -89,31 +93,44 @@ state_fmt_time(time_t t, char *buf, size_t size)
 	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
 }
 
-/* state_marker_since - the time written in the marker FD, or 0 */
-static time_t
-state_marker_since(int fd)
+/* state_marker_read - the times in the marker FD: since, last said */
+static void
+state_marker_read(int fd, time_t *since_r, time_t *said_r)
 {
-	char buf[32];
+	char buf[64], *end;
 	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
 
+	*since_r = *said_r = 0;
 	if (n <= 0)
-		return 0;
+		return;
 	buf[n] = '\0';
-	return (time_t)strtoll(buf, NULL, 10);
+	*since_r = (time_t)strtoll(buf, &end, 10);
+	*said_r = (time_t)strtoll(end, NULL, 10);
+}
+
+/* state_marker_write - SINCE and SAID into the marker FD */
+static void
+state_marker_write(int fd, time_t since, time_t said)
+{
+	char line[64];
+
+	g_snprintf(line, sizeof(line), "%lld %lld\n", (long long)since,
+	    (long long)said);
+	if (pwrite(fd, line, strlen(line), 0) < 0)
+		(void)0;	/* the times are a courtesy */
 }
 
 /*
  * state_episode_fail - the store failed: say so if this is the first
  * failure since it last worked (or a day after the last time it was
- * said)
+ * said). The marker's mtime is the last failure seen.
  */
 static void
 state_episode_fail(const char *down_file, const char *backend,
 		   const char *error)
 {
-	char when[64], line[64];
-	time_t now = time(NULL), since;
-	struct stat sb;
+	char when[64];
+	time_t now = time(NULL), since, said;
 	int fd;
 
 	if (down_file == NULL || *down_file == '\0') {
@@ -125,9 +142,7 @@ state_episode_fail(const char *down_file, const char *backend,
 	fd = open(down_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, 0600);
 	if (fd >= 0) {
-		g_snprintf(line, sizeof(line), "%lld\n", (long long)now);
-		if (write(fd, line, strlen(line)) < 0)
-			(void)0;	/* the time is a courtesy */
+		state_marker_write(fd, now, now);
 		close(fd);
 		state_fmt_time(now, when, sizeof(when));
 		log_warn("state: the %s store fails since %s: %s; mail is "
@@ -141,13 +156,14 @@ state_episode_fail(const char *down_file, const char *backend,
 		    g_strerror(errno));
 		return;
 	}
-	/* Said already; again once a day while it lasts. */
+	/* Said already: note the failure; say it again once a day. */
 	fd = open(down_file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return;
-	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) &&
-	    now - sb.st_mtime >= STATE_REMIND && futimens(fd, NULL) == 0) {
-		since = state_marker_since(fd);
+	(void)futimens(fd, NULL);
+	state_marker_read(fd, &since, &said);
+	if (now - said >= STATE_REMIND) {
+		state_marker_write(fd, since, now);
 		state_fmt_time(since, when, sizeof(when));
 		log_warn("state: the %s store still fails (since %s): %s; no "
 		    "notice is sent until it works again", backend, when,
@@ -156,30 +172,43 @@ state_episode_fail(const char *down_file, const char *backend,
 	close(fd);
 }
 
-/* state_episode_ok - a write worked: end a failure episode, if any */
+/*
+ * state_episode_ok - a write worked: end a failure episode, if any, once
+ * no failure has been seen for STATE_SETTLE seconds (a store coming back
+ * often fails and works by turns for a moment: one episode, not many)
+ */
 static void
 state_episode_ok(struct state *st)
 {
 	char when[64];
-	time_t since = 0;
+	time_t now = time(NULL), since, said;
+	struct stat sb;
 	int fd;
 
 	if (st->wrote || st->readonly)
 		return;
-	st->wrote = 1;
-	if (st->down_file == NULL)
+	if (st->down_file == NULL) {
+		st->wrote = 1;
 		return;
+	}
 	fd = open(st->down_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return;		/* the usual case: nothing failed */
-	since = state_marker_since(fd);
+	if (fd < 0) {
+		st->wrote = 1;	/* the usual case: nothing failed */
+		return;
+	}
+	if (fstat(fd, &sb) != 0 || now - sb.st_mtime < STATE_SETTLE) {
+		close(fd);	/* settling: a later write may end it */
+		return;
+	}
+	state_marker_read(fd, &since, &said);
 	close(fd);
+	st->wrote = 1;
 	if (unlink(st->down_file) != 0)
 		return;		/* another process said it */
 	state_fmt_time(since, when, sizeof(when));
 	log_info("state: the %s store works again (it failed from %s, for "
 	    "%lld s); notices resume", st->ops->name, when,
-	    (long long)(time(NULL) - since));
+	    (long long)(now - since));
 }
 
 /* state_failed - a call failed: the episode logic, then -1 */
@@ -202,6 +231,9 @@ state_open(const struct state_settings *set, struct state **state_r,
 	switch (set->backend) {
 	case STATE_BACKEND_LMDB:
 		st->ops = &state_lmdb_ops;
+		break;
+	case STATE_BACKEND_REDIS:
+		st->ops = &state_redis_ops;
 		break;
 	default:
 		g_free(st);
@@ -307,7 +339,10 @@ state_notice_claim(struct state *st, const struct state_notice *n,
 	rc = st->ops->notice_claim(st, n, rates, now, dry_run, error_r);
 	if (rc < 0)
 		return state_failed(st, error_r);
-	if (!dry_run)
+	/* Only a claim that wrote proves the store whole again: a
+	 * duplicate reads, and Redis may answer reads on a master that
+	 * cannot yet keep a write (redis_wait_replicas). */
+	if (rc == STATE_CLAIMED && !dry_run)
 		state_episode_ok(st);
 	return rc;
 }

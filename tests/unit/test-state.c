@@ -39,6 +39,7 @@
 #include <glib.h>
 #include <lmdb.h>
 
+#include "conf.h"
 #include "log.h"
 #include "state.h"
 #include "tap.h"
@@ -962,9 +963,22 @@ test_episode(void)
 	    count_lines(logf, "store works again") == 0, "a working open alone does "
 	    "not end the episode");
 	tap_ok(st != NULL && put_progress(st, 0, 2, t0) == 2 &&
+	    count_lines(logf, "store works again") == 0 &&
+	    g_file_test(marker, G_FILE_TEST_EXISTS), "a write that works "
+	    "right after a failure: still one episode (settling)");
+	state_close(&st);
+	{
+		struct timespec old[2] = { { time(NULL) - 10, 0 },
+		    { time(NULL) - 10, 0 } };
+
+		utimensat(AT_FDCWD, marker, old, 0);
+	}
+	tap_ok(state_open(&set, &st, &error) == 0 &&
+	    put_progress(st, 2, 2, t0) == 2 &&
 	    count_lines(logf, "store works again") == 1 &&
 	    !g_file_test(marker, G_FILE_TEST_EXISTS), "the first write that "
-	    "works: one \"works again\" line, the marker gone");
+	    "works 10 s after the last failure: one \"works again\" line, "
+	    "the marker gone");
 	state_close(&st);
 	set.path = bad;
 	(void)state_open(&set, &st, &error);
@@ -979,6 +993,79 @@ test_episode(void)
 	g_free(good);
 	g_free(marker);
 	g_free(logf);
+}
+
+/* ------------------------------------------------------ configuration */
+
+/* conf_text - load TEXT as deputy.conf; the conf, or NULL and *error */
+static struct deputy_conf *
+conf_text(const char *text)
+{
+	char *path = tpath("deputy.conf");
+	struct deputy_conf *c = NULL;
+
+	g_free(error);
+	error = NULL;
+	g_file_set_contents(path, text, -1, NULL);
+	if (conf_load(path, &c, &error) != 0)
+		c = NULL;
+	unlink(path);
+	g_free(path);
+	return c;
+}
+
+static void
+test_conf(void)
+{
+	struct deputy_conf *c;
+	struct state_settings set;
+
+	c = conf_text("delivery {\n spool_dir = \"/var/spool/d\"\n}\n");
+	if (c != NULL)
+		conf_state_settings(c, 0, &set);
+	tap_ok(c != NULL && set.backend == STATE_BACKEND_LMDB &&
+	    set.map_size == 64 * MB && set.max_map_size == 1024 * MB &&
+	    strcmp(set.down_file, "/var/spool/d/state-down") == 0 &&
+	    set.notice_keep == 30 * DAY, "defaults: lmdb, 64 MiB growing to "
+	    "1024, the marker in the spool, notices kept 30 days (the Sieve "
+	    "maximum)");
+	conf_free(&c);
+	c = conf_text("state {\n backend = \"redis\"\n"
+	    " redis_sentinels = {\"127.0.0.1:26380\", \"[::1]:26381\"}\n"
+	    " redis_master = \"mail\"\n redis_timeout_ms = 200\n}\n");
+	if (c != NULL)
+		conf_state_settings(c, 1, &set);
+	tap_ok(c != NULL && set.backend == STATE_BACKEND_REDIS &&
+	    set.readonly && set.redis_sentinels[1] != NULL &&
+	    strcmp(set.redis_sentinels[1], "[::1]:26381") == 0 &&
+	    strcmp(set.redis_master, "mail") == 0 &&
+	    set.redis_timeout_ms == 200 && set.redis_connect_timeout_ms == 500 &&
+	    set.redis_wait_replicas == 1 && strcmp(set.redis_prefix,
+	    "deputy:") == 0, "redis with sentinels: one replica must have a "
+	    "write, by default");
+	conf_free(&c);
+	c = conf_text("state {\n backend = \"redis\"\n"
+	    " redis_servers = {\"127.0.0.1:6379\"}\n}\n");
+	if (c != NULL)
+		conf_state_settings(c, 0, &set);
+	tap_ok(c != NULL && set.redis_wait_replicas == 0 &&
+	    set.redis_password_file == NULL, "redis without sentinels: no "
+	    "replica waited for, no AUTH");
+	conf_free(&c);
+	c = conf_text("state {\n backend = \"redis\"\n}\n");
+	tap_ok(c == NULL && error != NULL && strstr(error, "needs "
+	    "redis_sentinels or redis_servers") != NULL, "redis with no "
+	    "server: refused (%s)", error ? error : "loaded");
+	conf_free(&c);
+	c = conf_text("state {\n redis_sentinels = {\"localhost\"}\n}\n");
+	tap_ok(c == NULL && error != NULL && strstr(error, "host:port") != NULL,
+	    "a sentinel without a port: refused (%s)", error ? error :
+	    "loaded");
+	conf_free(&c);
+	c = conf_text("state {\n backend = \"memcached\"\n}\n");
+	tap_ok(c == NULL && error != NULL, "an unknown backend: refused (%s)",
+	    error ? error : "loaded");
+	conf_free(&c);
 }
 
 int
@@ -1000,6 +1087,7 @@ main(void)
 	test_corrupt();
 	test_full();
 	test_episode();
+	test_conf();
 	if (rmdir(dir) != 0)
 		tap_diag("%s left behind: %s", dir, g_strerror(errno));
 	return tap_done();
