@@ -520,6 +520,28 @@ lmdb_write(struct lmdb *l, lmdb_write_fn *fn, void *arg, time_t now,
 /* ---------------------------------------------------------------- open */
 
 /*
+ * lmdb_check_lock - the lock file beside PATH, if there is one, is
+ * deputy's too: its reader table and writer lock steer LMDB
+ */
+static int
+lmdb_check_lock(const char *path, char **error_r)
+{
+	char *lock = g_strdup_printf("%s-lock", path);
+	struct stat sb;
+	int rc = 0;
+
+	if (stat(lock, &sb) == 0 && (!S_ISREG(sb.st_mode) ||
+	    sb.st_uid != geteuid() || (sb.st_mode & 022) != 0)) {
+		*error_r = g_strdup_printf("state: %s is not a file of deputy's "
+		    "user (uid %u), or others may write it", lock,
+		    (unsigned int)geteuid());
+		rc = -1;
+	}
+	g_free(lock);
+	return rc;
+}
+
+/*
  * lmdb_check_file - what is at PATH: 1 absent, 0 a file worth opening,
  * -1 (with the reason) anything else
  */
@@ -563,7 +585,7 @@ lmdb_check_file(const char *path, int readonly, char **error_r)
 		    (unsigned int)(sb.st_mode & 07777));
 		return -1;
 	}
-	return 0;
+	return readonly ? 0 : lmdb_check_lock(path, error_r);
 }
 
 /*

@@ -626,6 +626,15 @@ test_bad_files(void)
 	chmod(good, 0666);
 	refused(good, "writable by group or others", "a store of mode 0666");
 	chmod(good, 0600);
+	{
+		char *lock = g_strdup_printf("%s-lock", good);
+
+		chmod(lock, 0666);
+		refused(good, "or others may write it", "a lock file of mode "
+		    "0666");
+		chmod(lock, 0600);
+		g_free(lock);
+	}
 
 	/* another user's, and unreadable */
 	if (getuid() == 0) {
