@@ -18,6 +18,12 @@
 # command); the table gives p50, p90 and the p50 difference to lmdb.
 # The goal (Redis adds at most 1 ms at p50) is measured, not asserted.
 #
+# The state calls alone: bench/state-ops.c, built here against the
+# tree's libdeputy.a, makes the calls one delivery makes (open, progress
+# get, progress record, notice claim, close) MESSAGES times in one
+# process, and gives their p50, p90 and max: the store's own cost,
+# without the process start and parsing that dominate the first table.
+#
 # Memory: RECORDS notice records (default 100000) written the way
 # deputy writes them (SET deputy:n:<32 hex> <time> EX 30 days) into an
 # empty server, used_memory from INFO memory before and after.
@@ -37,7 +43,7 @@ while getopts n:k:h o; do
 	case $o in
 	n) N=$OPTARG ;;
 	k) K=$OPTARG ;;
-	*) sed -n '2,26p' "$0"; exit 0 ;;
+	*) sed -n '2,32p' "$0"; exit 0 ;;
 	esac
 done
 redis_have || { echo "redis-server, redis-sentinel or redis-cli missing"; exit 1; }
@@ -148,6 +154,39 @@ for c in lmdb redis sentinel; do
 done
 fails=$(grep -c 'fails since' "$T"/*/log | awk -F: '{ n += $2 } END { print n + 0 }')
 [ "$fails" -eq 0 ] || echo "# $fails state failures in the logs: the numbers above are not all the full path"
+for c in lmdb redis sentinel; do
+	sent=$(grep -c 'notice sent' "$T/$c/log" 2>/dev/null)
+	[ "${sent:-0}" -eq $((N + 5)) ] ||
+	    echo "# WARNING: $c sent ${sent:-0} notices, not $((N + 5)): not every delivery took the full path"
+done
+
+# --- the state calls alone (bench/state-ops.c), in one process ---------------
+# what one away-user delivery asks of the store: open, progress get,
+# progress record, notice claim, close; no process start, no parsing
+cc -std=gnu11 -O2 -I"$top_builddir" -I"$srcdir/gateway" \
+    $(pkg-config --cflags glib-2.0) -o "$T/state-ops" "$srcdir/bench/state-ops.c" \
+    "$top_builddir/libdeputy.a" $(pkg-config --libs glib-2.0 lmdb hiredis) 2>"$T/cc.log" ||
+    { echo "# state-ops does not build:"; sed 's/^/#   /' "$T/cc.log"; exit 1; }
+ops() { as_user "$T/state-ops" "$@" 2>>"$T/ops.err"; }
+# interleaved, ten at a time, so that the load falls on all alike
+i=0
+while [ "$i" -lt "$N" ]; do
+	i=$((i + 10))
+	ops 10 lmdb "$T/ops.lmdb" >>"$T/ops-lmdb.us"
+	ops 10 redis "127.0.0.1:$RS" "$T/redis.pass" >>"$T/ops-redis.us"
+	ops 10 sentinel "127.0.0.1:$S1,127.0.0.1:$S2,127.0.0.1:$S3" \
+	    "$T/redis.pass" >>"$T/ops-sentinel.us"
+done
+echo "| state calls of one delivery | p50 ms | p90 ms | p50 - lmdb ms |"
+echo "| --- | --- | --- | --- |"
+base=$(pct "$T/ops-lmdb.us" 50)
+for c in lmdb redis sentinel; do
+	p50=$(pct "$T/ops-$c.us" 50); p90=$(pct "$T/ops-$c.us" 90)
+	awk -v c="$c" -v a="$p50" -v b="$p90" -v d="$base" 'BEGIN {
+	    printf "| %s | %.2f | %.2f | %+.2f |\n", c, a / 1000, b / 1000,
+	    (a - d) / 1000 }'
+done
+[ -s "$T/ops.err" ] && sed 's/^/# /' "$T/ops.err"
 
 # --- memory ---------------------------------------------------------------
 rcli "$RS" FLUSHALL >/dev/null
