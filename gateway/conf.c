@@ -108,8 +108,20 @@ static cfg_opt_t submission_opts[] = {
 };
 
 static cfg_opt_t state_opts[] = {
+	CFG_STR("backend", "lmdb", CFGF_NONE),
 	CFG_STR("path", LOCALSTATEDIR "/lib/deputy/state.lmdb", CFGF_NONE),
 	CFG_INT("map_size_mb", 64, CFGF_NONE),
+	CFG_INT("max_map_size_mb", 1024, CFGF_NONE),
+	CFG_STR("down_file", "", CFGF_NONE),
+	CFG_STR_LIST("redis_sentinels", "{}", CFGF_NONE),
+	CFG_STR("redis_master", "deputy", CFGF_NONE),
+	CFG_STR_LIST("redis_servers", "{}", CFGF_NONE),
+	CFG_STR("redis_password_file", "", CFGF_NONE),
+	CFG_INT("redis_db", 0, CFGF_NONE),
+	CFG_STR("redis_prefix", "deputy:", CFGF_NONE),
+	CFG_INT("redis_connect_timeout_ms", 500, CFGF_NONE),
+	CFG_INT("redis_timeout_ms", 500, CFGF_NONE),
+	CFG_INT("redis_wait_replicas", -1, CFGF_NONE),
 	CFG_END()
 };
 
@@ -323,6 +335,72 @@ conf_check_backend(cfg_t *cfg, cfg_opt_t *opt)
 	return conf_check_choice(cfg, opt, choices);
 }
 
+/* conf_check_state_backend - validator for state.backend */
+static int
+conf_check_state_backend(cfg_t *cfg, cfg_opt_t *opt)
+{
+	static const char *const choices[] = { "lmdb", "redis", NULL };
+
+	return conf_check_choice(cfg, opt, choices);
+}
+
+/* conf_check_endpoints - validator: a list of "host:port" */
+static int
+conf_check_endpoints(cfg_t *cfg, cfg_opt_t *opt)
+{
+	unsigned int n = cfg_opt_size(opt);
+
+	for (unsigned int i = 0; i < n; i++) {
+		const char *v = cfg_opt_getnstr(opt, i), *colon;
+
+		colon = v != NULL ? strrchr(v, ':') : NULL;
+		if (colon == NULL || colon == v || colon[1] == '\0' ||
+		    strlen(v) > 300 ||
+		    strspn(colon + 1, "0123456789") != strlen(colon + 1) ||
+		    atoi(colon + 1) < 1 || atoi(colon + 1) > 65535 ||
+		    strcspn(v, " \t\r\n") != strlen(v)) {
+			cfg_error(cfg, "%s: \"%s\" is not \"host:port\"",
+			    opt->name, v ? v : "");
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* conf_check_redis_name - validator: a Sentinel master name, a prefix */
+static int
+conf_check_redis_name(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL || strlen(v) > 64)
+		goto bad;
+	for (const char *p = v; *p != '\0'; p++)
+		if (*p <= 0x20 || *p >= 0x7f)
+			goto bad;
+	return 0;
+bad:
+	cfg_error(cfg, "%s = \"%s\": at most 64 printable characters, no "
+	    "space", opt->name, v ? v : "");
+	return -1;
+}
+
+/* conf_check_state - validator for the state section as a whole */
+static int
+conf_check_state(cfg_t *cfg, cfg_opt_t *opt)
+{
+	cfg_t *sec = cfg_opt_getnsec(opt, cfg_opt_size(opt) - 1);
+
+	if (sec != NULL && strcmp(cfg_getstr(sec, "backend"), "redis") == 0 &&
+	    cfg_size(sec, "redis_sentinels") == 0 &&
+	    cfg_size(sec, "redis_servers") == 0) {
+		cfg_error(cfg, "state: backend = \"redis\" needs "
+		    "redis_sentinels or redis_servers");
+		return -1;
+	}
+	return 0;
+}
+
 /* conf_check_tls - validator for directory.tls */
 static int
 conf_check_tls(cfg_t *cfg, cfg_opt_t *opt)
@@ -479,6 +557,9 @@ RANGE_VALIDATOR(conf_check_deadline, 5, 3600)
 RANGE_VALIDATOR(conf_check_received, 2, 500)
 RANGE_VALIDATOR(conf_check_timeout, 1, 3600)
 RANGE_VALIDATOR(conf_check_map_size, 1, 65536)
+RANGE_VALIDATOR(conf_check_redis_db, 0, 1000)
+RANGE_VALIDATOR(conf_check_redis_ms, 10, 60000)
+RANGE_VALIDATOR(conf_check_redis_replicas, -1, 16)
 RANGE_VALIDATOR(conf_check_ldap_timeout, 1, 300)
 RANGE_VALIDATOR(conf_check_size_limit, 1, 1000)
 RANGE_VALIDATOR(conf_check_rate, 0, 1000000)
@@ -645,8 +726,21 @@ static const struct {
 	{ "submission|sendmail", conf_check_path },
 	{ "submission|timeout", conf_check_timeout },
 	{ "submission|srs_key_file", conf_check_path_or_empty },
+	{ "state", conf_check_state },
+	{ "state|backend", conf_check_state_backend },
+	{ "state|redis_sentinels", conf_check_endpoints },
+	{ "state|redis_servers", conf_check_endpoints },
+	{ "state|redis_master", conf_check_redis_name },
+	{ "state|redis_prefix", conf_check_redis_name },
+	{ "state|redis_password_file", conf_check_path_or_empty },
+	{ "state|redis_db", conf_check_redis_db },
+	{ "state|redis_connect_timeout_ms", conf_check_redis_ms },
+	{ "state|redis_timeout_ms", conf_check_redis_ms },
+	{ "state|redis_wait_replicas", conf_check_redis_replicas },
 	{ "state|path", conf_check_path },
 	{ "state|map_size_mb", conf_check_map_size },
+	{ "state|max_map_size_mb", conf_check_map_size },
+	{ "state|down_file", conf_check_path_or_empty },
 	{ "spam|notice_threshold", conf_check_threshold },
 	{ "spam|forward_threshold", conf_check_threshold },
 	{ "spam|spamassassin_notice_threshold", conf_check_threshold },
@@ -794,8 +888,26 @@ conf_copy(cfg_t *cfg)
 	c->smtp = conf_or_null(cfg_getstr(s, "smtp"));
 
 	s = cfg_getsec(cfg, "state");
+	c->state_backend = g_strdup(cfg_getstr(s, "backend"));
 	c->state_path = g_strdup(cfg_getstr(s, "path"));
 	c->state_map_size = (size_t)cfg_getint(s, "map_size_mb") << 20;
+	c->state_max_map_size = (size_t)cfg_getint(s, "max_map_size_mb") << 20;
+	c->redis_sentinels = conf_strv(s, "redis_sentinels", 0);
+	c->redis_master = g_strdup(cfg_getstr(s, "redis_master"));
+	c->redis_servers = conf_strv(s, "redis_servers", 0);
+	c->redis_password_file = g_strdup(cfg_getstr(s, "redis_password_file"));
+	c->redis_db = (unsigned int)cfg_getint(s, "redis_db");
+	c->redis_prefix = g_strdup(cfg_getstr(s, "redis_prefix"));
+	c->redis_connect_timeout_ms = (unsigned int)cfg_getint(s,
+	    "redis_connect_timeout_ms");
+	c->redis_timeout_ms = (unsigned int)cfg_getint(s, "redis_timeout_ms");
+	/* -1: one replica must have a claim when Sentinel fails over */
+	c->redis_wait_replicas = cfg_getint(s, "redis_wait_replicas") >= 0 ?
+	    (unsigned int)cfg_getint(s, "redis_wait_replicas") :
+	    cfg_size(s, "redis_sentinels") > 0 ? 1 : 0;
+	v = cfg_getstr(s, "down_file");
+	c->state_down_file = v != NULL && *v != '\0' ? g_strdup(v) :
+	    g_build_filename(c->spool_dir, "state-down", NULL);
 
 	s = cfg_getsec(cfg, "spam");
 	c->notice_threshold = conf_threshold(s,
@@ -1003,6 +1115,34 @@ conf_spam_policy(const struct deputy_conf *c, struct spam_policy *p)
 	p->rspamd.forward = c->spam_rspamd_forward;
 }
 
+/* conf_state_settings - fill SET from CONF (borrowed pointers) */
+void
+conf_state_settings(const struct deputy_conf *c, int readonly,
+		    struct state_settings *set)
+{
+	memset(set, 0, sizeof(*set));
+	set->backend = strcmp(c->state_backend, "redis") == 0 ?
+	    STATE_BACKEND_REDIS : STATE_BACKEND_LMDB;
+	set->readonly = readonly;
+	/* a notice record lives as long as any notice may be held back:
+	 * the configured period, or the longest a Sieve vacation asks */
+	set->notice_keep = MAX((time_t)c->notice_period_days * 86400,
+	    (time_t)c->sieve_max_period);
+	set->down_file = c->state_down_file;
+	set->path = c->state_path;
+	set->map_size = c->state_map_size;
+	set->max_map_size = c->state_max_map_size;
+	set->redis_sentinels = (const char *const *)c->redis_sentinels;
+	set->redis_master = c->redis_master;
+	set->redis_servers = (const char *const *)c->redis_servers;
+	set->redis_password_file = conf_empty_null(c->redis_password_file);
+	set->redis_db = c->redis_db;
+	set->redis_prefix = c->redis_prefix;
+	set->redis_connect_timeout_ms = c->redis_connect_timeout_ms;
+	set->redis_timeout_ms = c->redis_timeout_ms;
+	set->redis_wait_replicas = c->redis_wait_replicas;
+}
+
 /* conf_free - release; sets *conf to NULL */
 void
 conf_free(struct deputy_conf **conf)
@@ -1036,7 +1176,14 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->hostname);
 	g_free(c->srs_domain);
 	g_free(c->srs_key_file);
+	g_free(c->state_backend);
 	g_free(c->state_path);
+	g_strfreev(c->redis_sentinels);
+	g_free(c->redis_master);
+	g_strfreev(c->redis_servers);
+	g_free(c->redis_password_file);
+	g_free(c->redis_prefix);
+	g_free(c->state_down_file);
 	g_free(c->template_dir);
 	g_free(c->template_name);
 	g_free(c->template_timezone);

@@ -19,6 +19,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 #include "directory.h"
+#include "state.h"
 
 struct deputy_conf {
 	/* directory */
@@ -78,8 +79,20 @@ struct deputy_conf {
 					 * sendmail */
 
 	/* state */
+	char *state_backend;		/* "lmdb" or "redis" */
 	char *state_path;
 	size_t state_map_size;
+	size_t state_max_map_size;	/* grown up to this when full */
+	char *state_down_file;		/* episode marker */
+	char **redis_sentinels;		/* "host:port", NULL-terminated */
+	char *redis_master;		/* Sentinel's name for it */
+	char **redis_servers;		/* without Sentinel */
+	char *redis_password_file;	/* "": no AUTH */
+	unsigned int redis_db;
+	char *redis_prefix;
+	unsigned int redis_connect_timeout_ms;
+	unsigned int redis_timeout_ms;
+	unsigned int redis_wait_replicas;
 
 	/* spam: thresholds on each scanner's scale (see spam.h) */
 	double notice_threshold;	/* SpamAssassin's */
@@ -137,6 +150,10 @@ struct spam_policy;
 
 /* conf_spam_policy - fill P with CONF's thresholds on each scale */
 void conf_spam_policy(const struct deputy_conf *conf, struct spam_policy *p);
+
+/* conf_state_settings - fill SET from CONF (borrowed pointers) */
+void conf_state_settings(const struct deputy_conf *conf, int readonly,
+			 struct state_settings *set);
 
 /* conf_free - release; sets *conf to NULL */
 void conf_free(struct deputy_conf **conf);

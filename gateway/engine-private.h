@@ -38,6 +38,7 @@ struct engine {
 	struct relay *store;		/* downstream LMTP, or NULL */
 	struct relay *smtp;		/* reinjection, or NULL: sendmail */
 	struct stat ldif_st;		/* the LDIF file when it was read */
+	struct state *state;		/* kept between runs while healthy */
 };
 
 /* Per-recipient work, beside its record, until the actions run. */

@@ -123,6 +123,7 @@ engine_close(struct engine **ep)
 	if (e == NULL)
 		return;
 	srs_key_free(&e->srs_key);
+	state_close(&e->state);
 	relay_free(&e->store);
 	relay_free(&e->smtp);
 	dir_close(&e->dir);
@@ -141,34 +142,52 @@ engine_abort(void)
 /*
  * engine_state - the state store, opened when first needed. NULL when
  * it cannot be used: said once per run, loudly; the caller goes on
- * without it (no notice; deliveries and forwards as usual).
+ * without it (no notice; deliveries and forwards as usual). A delivery
+ * borrows the engine's handle, kept from run to run while every call
+ * on it works (one Redis connection or LMDB environment per deputyd
+ * worker, not one per message); --explain opens a read-only one.
  */
 struct state *
 engine_state(struct engine_run *run)
 {
 	const struct deputy_conf *c = run->conf;
-	time_t keep;
+	struct state_settings set;
+	struct state **st = run->req->explain ? &run->state : &run->e->state;
 	char *err = NULL;
 
 	if (run->state != NULL || run->state_failed)
 		return run->state;
 	/* --explain creates nothing: no file yet, nothing recorded yet */
-	if (run->req->explain && access(c->state_path, F_OK) != 0) {
+	if (run->req->explain && strcmp(c->state_backend, "lmdb") == 0 &&
+	    access(c->state_path, F_OK) != 0) {
 		run->state_failed = 1;
 		return NULL;
 	}
-	/* a notice record lives as long as any notice may be held back */
-	keep = MAX((time_t)c->notice_period_days * 86400,
-	    (time_t)c->sieve_max_period);
-	if (state_open(c->state_path, c->state_map_size, keep,
-	    run->req->explain, &run->state, &err) != 0) {
-		log_warn("state store unusable, delivering without it (no "
-		    "notices until it is fixed): %s", err);
-		g_free(err);
-		run->state_failed = 1;
-		run->state = NULL;
+	if (*st == NULL) {
+		conf_state_settings(c, run->req->explain, &set);
+		if (state_open(&set, st, &err) != 0) {
+			log_warn("state store unusable, delivering without it "
+			    "(no notices until it is fixed): %s", err);
+			g_free(err);
+			run->state_failed = 1;
+			*st = NULL;
+		}
 	}
+	run->state = *st;
 	return run->state;
+}
+
+/* engine_state_done - the run is over: keep a healthy handle, close others */
+static void
+engine_state_done(struct engine_run *run)
+{
+	if (run->state != NULL && run->state == run->e->state) {
+		run->state = NULL;
+		if (!state_healthy(run->e->state))
+			state_close(&run->e->state);
+		return;
+	}
+	state_close(&run->state);
 }
 
 /* engine_trust - whether the envelope sender is authenticated */
@@ -355,7 +374,7 @@ engine_run_free(struct engine_run *run)
 	for (size_t i = 0; i < run->nrcpt; i++)
 		engine_rcpt_clear(&run->rcpts[i]);
 	g_free(run->rcpts);
-	state_close(&run->state);
+	engine_state_done(run);
 }
 
 /* engine_run - decide and act on MSG for every recipient of REQ */

@@ -41,14 +41,15 @@ engine_notice_claim(struct engine_run *run, struct engine_rcpt *r,
 	struct state_rates rates = { c->rate_per_recipient,
 	    c->rate_per_domain, c->rate_global };
 	struct decision *d = &r->rec->d;
-	const char *rcpt = r->rec->address;
+	struct state_notice n;
 	char *domain, *err = NULL;
 	struct state *st;
-	int recent, rate;
+	int claim;
 
 	if (d->notice_reason != DR_NONE)
 		return;
-	if (dry_run && access(c->state_path, F_OK) != 0)
+	if (dry_run && strcmp(c->state_backend, "lmdb") == 0 &&
+	    access(c->state_path, F_OK) != 0)
 		return;		/* explain: no state yet, nothing recorded */
 	if ((st = engine_state(run)) == NULL) {
 		decide_state(d, DS_UNAVAILABLE, "the state store is "
@@ -56,24 +57,22 @@ engine_notice_claim(struct engine_run *run, struct engine_rcpt *r,
 		return;
 	}
 	domain = g_ascii_strdown(envelope_domain(run->sender), -1);
-	recent = state_notice_recent(st, rcpt, run->sender, r->notice_key,
-	    r->notice_period, run->now, &err);
-	rate = recent == 0 ? state_rate_exceeded(st, rcpt, domain, &rates,
-	    run->now, &err) : 0;
-	if (recent == 0 && rate == 0 && !dry_run &&
-	    state_notice_record(st, rcpt, run->sender, r->notice_key, domain,
-	    run->now, &err) != 0)
-		recent = -1;
+	n.rcpt = r->rec->address;
+	n.sender = run->sender;
+	n.identity = r->notice_key;
+	n.sender_domain = domain;
+	n.period = r->notice_period;
+	claim = state_notice_claim(st, &n, &rates, run->now, dry_run, &err);
 	g_free(domain);
-	if (recent < 0 || rate < 0) {
+	if (claim < 0) {
 		log_warn("to=<%s>: no notice: %s", r->rec->recipient, err);
 		g_free(err);
 		decide_state(d, DS_UNAVAILABLE, "the state store failed (no "
 		    "notice without its dedupe record)");
 		return;
 	}
-	decide_state(d, recent ? DS_DUPLICATE : rate ? DS_RATE : DS_CLAIMED,
-	    NULL);
+	decide_state(d, claim == STATE_CLAIMED ? DS_CLAIMED :
+	    claim == STATE_DUPLICATE ? DS_DUPLICATE : DS_RATE, NULL);
 }
 
 /* notify_until - the end of the absence for templates, in ZONE */

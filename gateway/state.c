@@ -1,40 +1,46 @@
 /*
  * NAME
- *	state - retry progress in LMDB
+ *	state - the state store's API: dispatch to a backend, and the
+ *	episode log lines
  * SUMMARY
- *	Keys are "p\0DIGEST\0RCPT\0ACTION" (retry progress) and
- *	"d\0RCPT\0SENDER\0IDENTITY" (the last notice), valued with the time
- *	recorded as a decimal string; "rr", "rd" and "rg" with the hour
- *	last in the key count notices per hour. A put commits (and so
- *	syncs) at once.
+ *	state_open() picks the backend (state-lmdb.c, state-redis.c);
+ *	every call goes through its struct state_ops.
  *
- *	Every write also sweeps a few records onward from where the last
- *	sweep stopped (kept under STATE_SWEEP_KEY) and deletes those no
- *	reader would use any more, so the file stays at the size of a
- *	week's mail and never fills its map by age alone.
+ *	Episodes: a failing store must be said loudly, but once, not once
+ *	per message, and deputy-lda lives for one message. So the first
+ *	failure creates a marker file (O_EXCL: one process wins) holding
+ *	the time, and only the winner logs "fails since"; later failures
+ *	touch it. The first write that works once no failure was seen for
+ *	STATE_SETTLE seconds removes the marker (again one process wins)
+ *	and logs "works again": a store that comes back fails and works by
+ *	turns for a moment (a failover, a replica catching up), and that
+ *	is one episode. A failure a day after the last line says it again,
+ *	so a long outage is not silent. Read-only handles (--explain) take
+ *	no part.
+ * DIAGNOSTICS
+ *	Without a marker file (none configured, or it cannot be created),
+ *	every failure is logged.
+ * SECURITY
+ *	The marker is created with O_EXCL|O_NOFOLLOW, mode 0600; it is
+ *	read with a bounded buffer and only its leading number is used.
  */
 
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <glib.h>
-#include <lmdb.h>
 
-#include "state.h"
+#include "log.h"
+#include "state-private.h"
 
-struct state {
-	MDB_env *env;
-	MDB_dbi dbi;
-	int readonly;
-	time_t notice_keep;		/* "d" records older go; 0: kept */
-};
-
-#define STATE_HOUR 3600
-#define STATE_SWEEP_KEY "~sweep"	/* sorts after every record */
-#define STATE_SWEEP_STEP 64		/* records looked at per write */
+#define STATE_REMIND (24 * 3600)	/* say a long failure again */
+#define STATE_SETTLE 5			/* no failure for this long: over */
 
 static const char *const state_action_names[] = {
 	[STATE_DELIVERED] = "delivered",
@@ -44,109 +50,244 @@ static const char *const state_action_names[] = {
 	[STATE_BOUNCE_RETURNED] = "bounce-returned",
 };
 
-/* state_key - build the progress key */
-static char *
-state_key(const char *digest, const char *rcpt, enum state_action action,
-	  size_t *len_r)
-{
-	char *k = g_strdup_printf("p%c%s%c%s%c%s", 0, digest, 0, rcpt, 0,
-	    state_action_names[action]);
+static const char *const state_claim_names[] = {
+	[STATE_CLAIMED] = "claimed",
+	[STATE_DUPLICATE] = "duplicate",
+	[STATE_RATE_RECIPIENT] = "rate-recipient",
+	[STATE_RATE_DOMAIN] = "rate-domain",
+	[STATE_RATE_GLOBAL] = "rate-global",
+};
 
-	*len_r = 1 + 1 + strlen(digest) + 1 + strlen(rcpt) + 1 +
-	    strlen(state_action_names[action]);
-	return k;
+/* state_action_name - "delivered", "forwarded", ... */
+const char *
+state_action_name(enum state_action action)
+{
+	if ((size_t)action >= G_N_ELEMENTS(state_action_names))
+		return "unknown";
+	return state_action_names[action];
 }
 
-/* state_err - an error string for an LMDB code */
-static int
-state_err(char **error_r, const char *what, int rc)
+/* state_claim_name - "claimed", "duplicate", "rate-recipient", ... */
+const char *
+state_claim_name(int claim)
 {
-	*error_r = g_strdup_printf("state: %s: %s", what, mdb_strerror(rc));
+	if (claim < 0 || (size_t)claim >= G_N_ELEMENTS(state_claim_names))
+		return "error";
+	return state_claim_names[claim];
+}
+
+/* state_process_tainted - whether a store crashed in this process */
+int
+state_process_tainted(void)
+{
+	return state_lmdb_tainted();
+}
+
+/* state_fmt_time - "2027-01-01 12:00:00 UTC" */
+static void
+state_fmt_time(time_t t, char *buf, size_t size)
+{
+	struct tm tm;
+
+	gmtime_r(&t, &tm);
+	strftime(buf, size, "%Y-%m-%d %H:%M:%S UTC", &tm);
+}
+
+/* state_marker_read - the times in the marker FD: since, last said */
+static void
+state_marker_read(int fd, time_t *since_r, time_t *said_r)
+{
+	char buf[64], *end;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+	*since_r = *said_r = 0;
+	if (n <= 0)
+		return;
+	buf[n] = '\0';
+	*since_r = (time_t)strtoll(buf, &end, 10);
+	*said_r = (time_t)strtoll(end, NULL, 10);
+}
+
+/* state_marker_write - SINCE and SAID into the marker FD */
+static void
+state_marker_write(int fd, time_t since, time_t said)
+{
+	char line[64];
+
+	g_snprintf(line, sizeof(line), "%lld %lld\n", (long long)since,
+	    (long long)said);
+	if (pwrite(fd, line, strlen(line), 0) < 0)
+		(void)0;	/* the times are a courtesy */
+}
+
+/*
+ * state_episode_fail - the store failed: say so if this is the first
+ * failure since it last worked (or a day after the last time it was
+ * said). The marker's mtime is the last failure seen.
+ */
+static void
+state_episode_fail(const char *down_file, const char *backend,
+		   const char *error)
+{
+	char when[64];
+	time_t now = time(NULL), since, said;
+	int fd;
+
+	if (down_file == NULL || *down_file == '\0') {
+		log_warn("state: the %s store fails: %s; mail is delivered "
+		    "and forwarded without it, no notice is sent", backend,
+		    error);
+		return;
+	}
+	fd = open(down_file, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0600);
+	if (fd >= 0) {
+		state_marker_write(fd, now, now);
+		close(fd);
+		state_fmt_time(now, when, sizeof(when));
+		log_warn("state: the %s store fails since %s: %s; mail is "
+		    "delivered and forwarded without it, no notice is sent "
+		    "until it works again (said once)", backend, when, error);
+		return;
+	}
+	if (errno != EEXIST) {
+		log_warn("state: the %s store fails: %s (and the marker %s "
+		    "cannot be made: %s)", backend, error, down_file,
+		    g_strerror(errno));
+		return;
+	}
+	/* Said already: note the failure; say it again once a day. */
+	fd = open(down_file, O_RDWR | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	(void)futimens(fd, NULL);
+	state_marker_read(fd, &since, &said);
+	if (now - said >= STATE_REMIND) {
+		state_marker_write(fd, since, now);
+		state_fmt_time(since, when, sizeof(when));
+		log_warn("state: the %s store still fails (since %s): %s; no "
+		    "notice is sent until it works again", backend, when,
+		    error);
+	}
+	close(fd);
+}
+
+/*
+ * state_episode_ok - a write worked: end a failure episode, if any, once
+ * no failure has been seen for STATE_SETTLE seconds (a store coming back
+ * often fails and works by turns for a moment: one episode, not many)
+ */
+static void
+state_episode_ok(struct state *st)
+{
+	char when[64];
+	time_t now = time(NULL), since, said;
+	struct stat sb;
+	int fd;
+
+	if (st->wrote || st->readonly)
+		return;
+	if (st->down_file == NULL) {
+		st->wrote = 1;
+		return;
+	}
+	fd = open(st->down_file, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0) {
+		st->wrote = 1;	/* the usual case: nothing failed */
+		return;
+	}
+	if (fstat(fd, &sb) != 0 || now - sb.st_mtime < STATE_SETTLE) {
+		close(fd);	/* settling: a later write may end it */
+		return;
+	}
+	state_marker_read(fd, &since, &said);
+	close(fd);
+	st->wrote = 1;
+	if (unlink(st->down_file) != 0)
+		return;		/* another process said it */
+	state_fmt_time(since, when, sizeof(when));
+	log_info("state: the %s store works again (it failed from %s, for "
+	    "%lld s); notices resume", st->ops->name, when,
+	    (long long)(now - since));
+}
+
+/* state_failed - a call failed: the episode logic, then -1 */
+static int
+state_failed(struct state *st, char **error_r)
+{
+	st->failed = 1;
+	if (!st->readonly)
+		state_episode_fail(st->down_file, st->ops->name, *error_r);
 	return -1;
 }
 
-/* state_open - open (creating) the LMDB file at PATH */
+/* state_healthy - see state.h */
 int
-state_open(const char *path, size_t map_size, time_t notice_keep,
-	   int readonly, struct state **state_r, char **error_r)
+state_healthy(const struct state *st)
+{
+	return st != NULL && !st->failed && !state_process_tainted();
+}
+
+/* state_open - open the store SET names */
+int
+state_open(const struct state_settings *set, struct state **state_r,
+	   char **error_r)
 {
 	struct state *st = g_new0(struct state, 1);
-	MDB_txn *txn;
-	int rc;
 
 	*state_r = NULL;
-	st->readonly = readonly;
-	st->notice_keep = notice_keep;
-	if ((rc = mdb_env_create(&st->env)) != 0) {
+	switch (set->backend) {
+	case STATE_BACKEND_LMDB:
+		st->ops = &state_lmdb_ops;
+		break;
+	case STATE_BACKEND_REDIS:
+		st->ops = &state_redis_ops;
+		break;
+	default:
 		g_free(st);
-		return state_err(error_r, "create", rc);
+		*error_r = g_strdup("state: unknown backend");
+		return -1;
 	}
-	(void)mdb_env_set_mapsize(st->env, map_size);
-	rc = mdb_env_open(st->env, path, MDB_NOSUBDIR | MDB_NOTLS |
-	    (readonly ? MDB_RDONLY : 0), 0600);
-	if (rc != 0) {
-		*error_r = g_strdup_printf("state: open %s: %s", path,
-		    mdb_strerror(rc));
-		mdb_env_close(st->env);
+	st->readonly = set->readonly;
+	st->notice_keep = set->notice_keep;
+	if (set->down_file != NULL && *set->down_file != '\0')
+		st->down_file = g_strdup(set->down_file);
+	if (st->ops->open(st, set, error_r) != 0) {
+		(void)state_failed(st, error_r);
+		g_free(st->down_file);
 		g_free(st);
 		return -1;
 	}
-	if ((rc = mdb_txn_begin(st->env, NULL, readonly ? MDB_RDONLY : 0,
-	    &txn)) != 0)
-		goto fail;
-	if ((rc = mdb_dbi_open(txn, NULL, 0, &st->dbi)) != 0) {
-		mdb_txn_abort(txn);
-		goto fail;
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		goto fail;
 	*state_r = st;
 	return 0;
-fail:
-	mdb_env_close(st->env);
-	g_free(st);
-	return state_err(error_r, path, rc);
 }
 
 /* state_close - close; sets *state to NULL */
 void
 state_close(struct state **state)
 {
-	if (*state == NULL)
+	struct state *st = *state;
+
+	if (st == NULL)
 		return;
-	mdb_env_close((*state)->env);
-	g_free(*state);
+	st->ops->close(st);
+	g_free(st->down_file);
+	g_free(st);
 	*state = NULL;
 }
 
-/* state_number - the decimal number in V (bounded copy) */
-static long long
-state_number(const void *data, size_t size)
+/* state_backend_name - "lmdb" or "redis" */
+const char *
+state_backend_name(const struct state *st)
 {
-	char buf[32];
-	size_t n = MIN(size, sizeof(buf) - 1);
-
-	memcpy(buf, data, n);
-	buf[n] = '\0';
-	return strtoll(buf, NULL, 10);
+	return st->ops->name;
 }
 
-/* state_entries - how many records the file holds */
+/* state_entries - how many records the store holds */
 int
 state_entries(struct state *st, size_t *count_r, char **error_r)
 {
-	MDB_txn *txn;
-	MDB_stat ms;
-	int rc;
-
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return state_err(error_r, "read", rc);
-	rc = mdb_stat(txn, st->dbi, &ms);
-	mdb_txn_abort(txn);
-	if (rc != 0)
-		return state_err(error_r, "stat", rc);
-	*count_r = ms.ms_entries;
-	return 0;
+	return st->ops->entries(st, count_r, error_r);
 }
 
 /* state_progress_get - 1 if ACTION is recorded for (DIGEST, RCPT), else 0 */
@@ -154,103 +295,10 @@ int
 state_progress_get(struct state *st, const char *digest, const char *rcpt,
 		   enum state_action action, time_t now, char **error_r)
 {
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t klen;
-	char *key = state_key(digest, rcpt, action, &klen);
-	int rc, found = 0;
+	int rc = st->ops->progress_get(st, digest, rcpt, action, now,
+	    error_r);
 
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0) {
-		g_free(key);
-		return state_err(error_r, "read", rc);
-	}
-	k.mv_data = key;
-	k.mv_size = klen;
-	rc = mdb_get(txn, st->dbi, &k, &v);
-	if (rc == 0)
-		found = now - (time_t)state_number(v.mv_data, v.mv_size) <
-		    STATE_PROGRESS_TTL;
-	mdb_txn_abort(txn);
-	g_free(key);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return state_err(error_r, "get", rc);
-	return found;
-}
-
-/* state_stale - whether the record K, V is of no use at NOW */
-static int
-state_stale(const struct state *st, const MDB_val *k, const MDB_val *v,
-	    time_t now)
-{
-	const char *key = k->mv_data, *end = key + k->mv_size, *last = end;
-
-	if (k->mv_size < 2)
-		return 0;
-	if (key[0] == 'p' && key[1] == '\0')
-		return now - (time_t)state_number(v->mv_data, v->mv_size) >=
-		    STATE_PROGRESS_TTL;
-	if (key[0] == 'd' && key[1] == '\0')
-		return st->notice_keep > 0 && now -
-		    (time_t)state_number(v->mv_data, v->mv_size) >=
-		    st->notice_keep;
-	if (key[0] == 'r') {		/* the hour is the last part */
-		while (last > key && last[-1] != '\0')
-			last--;
-		return state_number(last, (size_t)(end - last)) <
-		    (long long)(now / STATE_HOUR);
-	}
-	return 0;
-}
-
-/*
- * state_sweep - inside TXN, look at STATE_SWEEP_STEP records after the
- * one the last sweep stopped at, delete the stale ones, and remember
- * where this sweep stopped (the start again once it reaches the end).
- * Bounded work; a failure only leaves records for a later sweep.
- */
-static void
-state_sweep(struct state *st, MDB_txn *txn, time_t now)
-{
-	MDB_val mark = { sizeof(STATE_SWEEP_KEY) - 1, STATE_SWEEP_KEY };
-	MDB_val k, v, at;
-	MDB_cursor *cur;
-	char resume[512];
-	size_t resume_len = 0;
-	int rc, step = STATE_SWEEP_STEP;
-
-	if (mdb_get(txn, st->dbi, &mark, &v) == 0 && v.mv_size > 0 &&
-	    v.mv_size <= sizeof(resume)) {
-		memcpy(resume, v.mv_data, v.mv_size);
-		resume_len = v.mv_size;
-	}
-	if (mdb_cursor_open(txn, st->dbi, &cur) != 0)
-		return;
-	if (resume_len > 0) {
-		k.mv_data = resume;
-		k.mv_size = resume_len;
-		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-	} else {
-		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-	}
-	while (rc == 0 && step-- > 0 && !(k.mv_size == mark.mv_size &&
-	    memcmp(k.mv_data, mark.mv_data, mark.mv_size) == 0)) {
-		if (state_stale(st, &k, &v, now))
-			(void)mdb_cursor_del(cur, 0);
-		rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-	}
-	/* Stopped on a record not yet looked at; at the end: "". */
-	if (rc == 0 && k.mv_size <= sizeof(resume) &&
-	    !(k.mv_size == mark.mv_size &&
-	    memcmp(k.mv_data, mark.mv_data, mark.mv_size) == 0)) {
-		memcpy(resume, k.mv_data, k.mv_size);
-		at.mv_data = resume;
-		at.mv_size = k.mv_size;
-	} else {
-		at.mv_data = "";
-		at.mv_size = 0;
-	}
-	mdb_cursor_close(cur);
-	(void)mdb_put(txn, st->dbi, &mark, &at, 0);
+	return rc < 0 ? state_failed(st, error_r) : rc;
 }
 
 /* state_progress_put - record ACTION for (DIGEST, RCPT), durably */
@@ -258,31 +306,14 @@ int
 state_progress_put(struct state *st, const char *digest, const char *rcpt,
 		   enum state_action action, time_t now, char **error_r)
 {
-	MDB_txn *txn;
-	MDB_val k, v;
-	size_t klen;
-	char *key = state_key(digest, rcpt, action, &klen);
-	char buf[32];
-	int rc;
-
-	g_snprintf(buf, sizeof(buf), "%lld", (long long)now);
-	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
-		g_free(key);
-		return state_err(error_r, "write", rc);
+	if (st->readonly) {
+		*error_r = g_strdup("state: opened read only");
+		return -1;
 	}
-	k.mv_data = key;
-	k.mv_size = klen;
-	v.mv_data = buf;
-	v.mv_size = strlen(buf);
-	if ((rc = mdb_put(txn, st->dbi, &k, &v, 0)) != 0) {
-		mdb_txn_abort(txn);
-		g_free(key);
-		return state_err(error_r, "put", rc);
-	}
-	g_free(key);
-	state_sweep(st, txn, now);
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return state_err(error_r, "commit", rc);
+	if (st->ops->progress_put(st, digest, rcpt, action, now,
+	    error_r) != 0)
+		return state_failed(st, error_r);
+	state_episode_ok(st);
 	return 0;
 }
 
@@ -291,184 +322,35 @@ int
 state_progress_clear(struct state *st, const char *digest, const char *rcpt,
 		     char **error_r)
 {
-	MDB_txn *txn;
-	int rc;
-
-	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return state_err(error_r, "write", rc);
-	for (size_t a = 0; a < G_N_ELEMENTS(state_action_names); a++) {
-		size_t klen;
-		char *key = state_key(digest, rcpt, (enum state_action)a, &klen);
-		MDB_val k = { klen, key };
-
-		rc = mdb_del(txn, st->dbi, &k, NULL);
-		g_free(key);
-		if (rc != 0 && rc != MDB_NOTFOUND) {
-			mdb_txn_abort(txn);
-			return state_err(error_r, "del", rc);
-		}
-	}
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return state_err(error_r, "commit", rc);
-	return 0;
-}
-
-/* state_get_number - the decimal value under KEY, 0 if absent */
-static int
-state_get_number(struct state *st, const char *key, size_t klen,
-		 long long *value_r, char **error_r)
-{
-	MDB_txn *txn;
-	MDB_val k = { klen, (void *)key }, v;
-	int rc;
-
-	*value_r = 0;
-	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0)
-		return state_err(error_r, "read", rc);
-	rc = mdb_get(txn, st->dbi, &k, &v);
-	if (rc == 0)
-		*value_r = state_number(v.mv_data, v.mv_size);
-	mdb_txn_abort(txn);
-	if (rc != 0 && rc != MDB_NOTFOUND)
-		return state_err(error_r, "get", rc);
-	return 0;
-}
-
-/* state_key2 - "TAG\0A\0B\0C" with its length */
-static char *
-state_key2(const char *tag, const char *a, const char *b, const char *c,
-	   size_t *len_r)
-{
-	GString *k = g_string_new(tag);
-
-	g_string_append_len(k, "", 1);
-	g_string_append(k, a);
-	if (b != NULL) {
-		g_string_append_len(k, "", 1);
-		g_string_append(k, b);
-	}
-	if (c != NULL) {
-		g_string_append_len(k, "", 1);
-		g_string_append(k, c);
-	}
-	*len_r = k->len;
-	return g_string_free(k, FALSE);
-}
-
-/* state_notice_recent - 1 if a notice went out within PERIOD */
-int
-state_notice_recent(struct state *st, const char *rcpt, const char *sender,
-		    const char *identity, unsigned int period, time_t now,
-		    char **error_r)
-{
-	size_t klen;
-	char *key = state_key2("d", rcpt, sender, identity, &klen);
-	long long when;
-	int rc = state_get_number(st, key, klen, &when, error_r);
-
-	g_free(key);
-	if (rc != 0)
+	if (st->readonly) {
+		*error_r = g_strdup("state: opened read only");
 		return -1;
-	return when != 0 && now - (time_t)when < (time_t)period;
-}
-
-/* state_rate_exceeded - 1 if one more notice would pass a cap */
-int
-state_rate_exceeded(struct state *st, const char *rcpt,
-		    const char *sender_domain, const struct state_rates *rates,
-		    time_t now, char **error_r)
-{
-	char hour[24];
-	const char *subjects[3] = { rcpt, sender_domain, "*" };
-	const char *tags[3] = { "rr", "rd", "rg" };
-	unsigned int caps[3] = { rates->per_recipient, rates->per_domain,
-	    rates->global };
-
-	g_snprintf(hour, sizeof(hour), "%lld", (long long)(now / STATE_HOUR));
-	for (int i = 0; i < 3; i++) {
-		size_t klen;
-		char *key;
-		long long count;
-		int rc;
-
-		if (caps[i] == 0)
-			continue;
-		key = state_key2(tags[i], subjects[i], hour, NULL, &klen);
-		rc = state_get_number(st, key, klen, &count, error_r);
-		g_free(key);
-		if (rc != 0)
-			return -1;
-		if (count >= caps[i])
-			return 1;
 	}
+	if (st->ops->progress_clear(st, digest, rcpt, error_r) != 0)
+		return state_failed(st, error_r);
+	state_episode_ok(st);
 	return 0;
 }
 
-/* state_incr - add one to the counter under KEY inside TXN */
-static int
-state_incr(struct state *st, MDB_txn *txn, const char *key, size_t klen)
-{
-	MDB_val k = { klen, (void *)key }, v;
-	char buf[32];
-	long long n = 0;
-	int rc = mdb_get(txn, st->dbi, &k, &v);
-
-	if (rc == 0) {
-		n = state_number(v.mv_data, v.mv_size);
-	} else if (rc != MDB_NOTFOUND) {
-		return rc;
-	}
-	g_snprintf(buf, sizeof(buf), "%lld", n + 1);
-	v.mv_data = buf;
-	v.mv_size = strlen(buf);
-	return mdb_put(txn, st->dbi, &k, &v, 0);
-}
-
-/* state_notice_record - remember a notice handed to sendmail */
+/* state_notice_claim - check and record a notice, atomically */
 int
-state_notice_record(struct state *st, const char *rcpt, const char *sender,
-		    const char *identity, const char *sender_domain,
-		    time_t now, char **error_r)
+state_notice_claim(struct state *st, const struct state_notice *n,
+		   const struct state_rates *rates, time_t now, int dry_run,
+		   char **error_r)
 {
-	MDB_txn *txn;
-	MDB_val k, v;
-	char hour[24], stamp[24];
-	size_t klen;
-	char *key;
 	int rc;
 
-	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0)
-		return state_err(error_r, "write", rc);
-	g_snprintf(stamp, sizeof(stamp), "%lld", (long long)now);
-	key = state_key2("d", rcpt, sender, identity, &klen);
-	k.mv_data = key;
-	k.mv_size = klen;
-	v.mv_data = stamp;
-	v.mv_size = strlen(stamp);
-	rc = mdb_put(txn, st->dbi, &k, &v, 0);
-	g_free(key);
-	g_snprintf(hour, sizeof(hour), "%lld", (long long)(now / STATE_HOUR));
-	if (rc == 0) {
-		key = state_key2("rr", rcpt, hour, NULL, &klen);
-		rc = state_incr(st, txn, key, klen);
-		g_free(key);
+	if (st->readonly && !dry_run) {
+		*error_r = g_strdup("state: opened read only");
+		return -1;
 	}
-	if (rc == 0) {
-		key = state_key2("rd", sender_domain, hour, NULL, &klen);
-		rc = state_incr(st, txn, key, klen);
-		g_free(key);
-	}
-	if (rc == 0) {
-		key = state_key2("rg", "*", hour, NULL, &klen);
-		rc = state_incr(st, txn, key, klen);
-		g_free(key);
-	}
-	if (rc != 0) {
-		mdb_txn_abort(txn);
-		return state_err(error_r, "notice record", rc);
-	}
-	state_sweep(st, txn, now);
-	if ((rc = mdb_txn_commit(txn)) != 0)
-		return state_err(error_r, "commit", rc);
-	return 0;
+	rc = st->ops->notice_claim(st, n, rates, now, dry_run, error_r);
+	if (rc < 0)
+		return state_failed(st, error_r);
+	/* Only a claim that wrote proves the store whole again: a
+	 * duplicate reads, and Redis may answer reads on a master that
+	 * cannot yet keep a write (redis_wait_replicas). */
+	if (rc == STATE_CLAIMED && !dry_run)
+		state_episode_ok(st);
+	return rc;
 }

@@ -56,6 +56,7 @@
 #include "fail.h"
 #include "log.h"
 #include "session.h"
+#include "state.h"
 
 #define DEPUTYD_MAX_LISTEN	8
 #define DEPUTYD_LISTEN_FD0	3	/* workers get their sockets here */
@@ -83,6 +84,8 @@ struct worker {
 	char *hostname;
 };
 
+static gboolean worker_on_stop(gint, GIOCondition, gpointer);
+
 /*
  * worker_incoming - a listening socket is readable: accept, and serve
  * the connection to its end. Every worker watches the same sockets; the
@@ -104,6 +107,14 @@ worker_incoming(gint lfd, GIOCondition cond, gpointer data)
 		return G_SOURCE_CONTINUE;
 	}
 	session_run(fd, &w->engine, &w->set);
+	/* LMDB crashed on a corrupt file in this process: its memory may
+	 * be damaged. End here; the master starts a fresh worker. */
+	if (state_process_tainted()) {
+		log_warn("lmtp: the state store crashed in this worker; "
+		    "it ends and a new one starts");
+		(void)worker_on_stop(-1, 0, w);
+		return G_SOURCE_REMOVE;
+	}
 	return G_SOURCE_CONTINUE;
 }
 

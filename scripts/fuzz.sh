@@ -79,7 +79,7 @@ if ! "$CC" -fsanitize=fuzzer,address,undefined -o "$build/probe" \
 fi
 
 PKGS="gmime-3.0 libconfuse libical glib-2.0 json-glib-1.0 libpsl"
-for p in ldap lber lmdb; do
+for p in ldap lber lmdb hiredis; do
 	pkg-config --exists "$p" 2>/dev/null && PKGS="$PKGS $p"
 done
 PC_CFLAGS=$(pkg-config --cflags $PKGS) || exit 1
