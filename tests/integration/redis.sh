@@ -196,7 +196,7 @@ msgids() {
 
 # mailbox_ids RUN: distinct Message-IDs of RUN in alice's Maildirs
 mailbox_ids() {
-	find "$T"/mx[1-4]/mail -path '*/alice/Maildir/new/*' \
+	find "$T"/mx[1-5]/mail -path '*/alice/Maildir/new/*' \
 	    -type f 2>/dev/null | xargs -r grep -h "^Message-ID: <$1\." | sort | uniq -c |
 	    awk '{ n++; if ($1 != 1) dup++ } END { print n + 0, dup + 0 }'
 }
@@ -442,6 +442,48 @@ xargs -P "$PAR" -L 1 "$T/deliver" <"$T/msg/i.list"
 fault_ok i 2 "a garbage rate counter"
 [ "$(notices_of cnt)" -eq 0 ] && grep -q 'not a number' "$T/mx3/log"
 ok $? "a garbage rate counter: no notice, said in the log"
+
+# --- 4. deputyd: one connection per worker, a new one after a failure ----
+
+: "${DEPUTYD:=$top_builddir/deputyd}"
+host_conf mx5 "redis_servers = {\"127.0.0.1:$RS\"}"
+mkdir -p "$T/mx5/run"
+cat >>"$T/mx5/deputy.conf" <<CONF
+daemon {
+	listen = {"unix:$T/mx5/run/lmtp"}
+	workers = 1
+}
+CONF
+chown -R "$u" "$T/mx5"
+if [ "$(id -u)" -eq 0 ]; then
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env -- \
+	    "$DEPUTYD" -c "$T/mx5/deputy.conf" >"$T/mx5/out" 2>&1 &
+else
+	"$DEPUTYD" -c "$T/mx5/deputy.conf" >"$T/mx5/out" 2>&1 &
+fi
+dpid=$!
+trap 'kill $dpid 2>/dev/null; wait $dpid 2>/dev/null; redis_stop_all; integration_cleanup' EXIT
+wait_for 10 test -S "$T/mx5/run/lmtp"
+# clients of the server other than redis-cli itself
+conns() { rcli "$RS" CLIENT LIST | grep -vc 'cmd=client' ; }
+rcli "$RS" FLUSHALL >/dev/null		# the garbage of part 3
+run_on mx5 j 6 kept
+fault_ok j 6 "deputyd, Redis up"
+c1=$(conns)
+[ "$(notices_of kept)" -eq 6 ] && [ "$c1" -eq 1 ] &&
+    grep -q 'handed to deputyd\|msgid=<j\.' "$T/mx5/log"
+ok $? "deputyd: $(notices_of kept) of 6 notices, one Redis connection kept by its worker between messages ($c1)"
+kill -9 "$(redis_pid solo)"
+wait "$(redis_pid solo)" 2>/dev/null
+run_on mx5 k 3 gone
+fault_ok k 3 "deputyd, Redis killed"
+redis_run solo
+wait_for 10 rcli "$RS" ping
+sleep 6
+run_on mx5 l 3 back
+fault_ok l 3 "deputyd, Redis back"
+[ "$(notices_of gone)" -eq 0 ] && [ "$(notices_of back)" -eq 3 ] && [ "$(conns)" -eq 1 ]
+ok $? "deputyd: no notice while Redis was gone; after, 3 notices through a new connection"
 
 all=$(ls "$T/rc" | wc -l)
 diag "faults: $(reasons "$T/mx3/log" "$T/mx4/log")"
