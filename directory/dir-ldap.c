@@ -89,6 +89,7 @@ struct ldap_dir {
 	char   *base;
 	char   *bind_dn;		/* NULL: no simple bind */
 	char   *password_file;
+	char   *password;		/* in memory (bind_password), or NULL */
 	char   *sasl_mech;		/* NULL or "EXTERNAL" */
 	int	starttls;		/* tls = "starttls" */
 	char   *ca_file;
@@ -390,9 +391,13 @@ dir_ldap_bind(struct ldap_dir *ld, LDAP *h, const char *uri, char **error_r)
 	}
 	if (ld->bind_dn == NULL)
 		return 0;			/* anonymous */
-	if (dir_ldap_read_password(ld->password_file, &password, &len,
-				   error_r) < 0)
+	if (ld->password != NULL) {
+		len = strlen(ld->password);
+		password = g_strndup(ld->password, len);
+	} else if (dir_ldap_read_password(ld->password_file, &password,
+					  &len, error_r) < 0) {
 		return -1;
+	}
 	cred.bv_val = password;
 	cred.bv_len = len;
 	rc = ldap_sasl_bind_s(h, ld->bind_dn, LDAP_SASL_SIMPLE, &cred, NULL,
@@ -861,6 +866,9 @@ dir_ldap_close(struct dir *dir)
 	g_free(ld->base);
 	g_free(ld->bind_dn);
 	g_free(ld->password_file);
+	if (ld->password != NULL)
+		explicit_bzero(ld->password, strlen(ld->password));
+	g_free(ld->password);
 	g_free(ld->sasl_mech);
 	g_free(ld->ca_file);
 	g_strfreev(ld->aliases);
@@ -901,6 +909,7 @@ dir_ldap_open(const struct dir_settings *set, struct dir **dir_r,
 		return -1;
 	}
 	if (set->bind_dn != NULL && *set->bind_dn != '\0'
+	    && (set->bind_password == NULL || *set->bind_password == '\0')
 	    && (set->bind_password_file == NULL
 		|| *set->bind_password_file == '\0')) {
 		*error_r = g_strdup("directory backend ldap: bind_dn is set "
@@ -970,6 +979,7 @@ dir_ldap_open(const struct dir_settings *set, struct dir **dir_r,
 	ld->base = g_strdup(set->base);
 	ld->bind_dn = dir_ldap_nonempty(set->bind_dn);
 	ld->password_file = dir_ldap_nonempty(set->bind_password_file);
+	ld->password = dir_ldap_nonempty(set->bind_password);
 	ld->sasl_mech = dir_ldap_nonempty(set->sasl_mech);
 	ld->starttls = set->tls == NULL
 	    || g_ascii_strcasecmp(set->tls, "starttls") == 0;

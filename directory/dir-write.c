@@ -87,6 +87,7 @@ struct dir_admin {
 	char   *base;
 	char   *bind_dn;
 	char   *password_file;
+	char   *password;		/* in memory (bind_password), or NULL */
 	int	sasl_external;
 	int	starttls;
 	char   *ca_file;
@@ -746,8 +747,10 @@ admin_ldap_connect_one(struct dir_admin *a, const char *uri, char **error_r)
 		rc = ldap_sasl_bind_s(a->ld, NULL, "EXTERNAL", &cred, NULL,
 				      NULL, NULL);
 	} else if (a->bind_dn != NULL) {
-		if ((rc = admin_read_password(a->password_file, &password,
-					      error_r)) < 0)
+		if (a->password != NULL)
+			password = g_strdup(a->password);
+		else if ((rc = admin_read_password(a->password_file,
+						   &password, error_r)) < 0)
 			return rc;
 		cred.bv_val = password;
 		cred.bv_len = strlen(password);
@@ -879,6 +882,8 @@ dir_admin_open(const struct dir_settings *set, struct dir_admin **admin_r,
 		if (set->bind_dn != NULL && *set->bind_dn != '\0')
 			a->bind_dn = g_strdup(set->bind_dn);
 		a->password_file = g_strdup(set->bind_password_file);
+		if (set->bind_password != NULL && *set->bind_password != '\0')
+			a->password = g_strdup(set->bind_password);
 		a->sasl_external = set->sasl_mech != NULL
 		    && g_ascii_strcasecmp(set->sasl_mech, "EXTERNAL") == 0;
 		a->starttls = set->tls == NULL
@@ -888,7 +893,8 @@ dir_admin_open(const struct dir_settings *set, struct dir_admin **admin_r,
 		a->network_timeout = set->network_timeout > 0
 		    ? set->network_timeout : 5;
 		a->timeout = set->timeout > 0 ? set->timeout : 10;
-		if (a->bind_dn != NULL && a->password_file == NULL) {
+		if (a->bind_dn != NULL && a->password_file == NULL
+		    && a->password == NULL) {
 			*error_r = g_strdup("a bind DN needs a password file");
 			dir_admin_close(&a);
 			return -2;
@@ -1006,6 +1012,143 @@ dir_admin_list(struct dir_admin *admin, char ***dns_r, char **error_r)
 	if (rc < 0) {
 		g_ptr_array_free(dns, TRUE);
 		return -1;
+	}
+	g_ptr_array_set_free_func(dns, NULL);
+	g_ptr_array_add(dns, NULL);
+	*dns_r = (char **)g_ptr_array_free(dns, FALSE);
+	return 0;
+}
+
+/* admin_text_has - whether VALUE contains NEEDLE (casefolded) */
+static int
+admin_text_has(const char *value, const char *needle)
+{
+	char   *v, *fold;
+	int	has;
+
+	if (*needle == '\0')
+		return 1;
+	v = g_utf8_make_valid(value, -1);
+	fold = g_utf8_casefold(v, -1);
+	has = strstr(fold, needle) != NULL;
+	g_free(fold);
+	g_free(v);
+	return has;
+}
+
+/* dir_admin_search - DNs of people whose uid, cn, displayName or mail
+   contains TEXT (any case); at most MAX, *more_r when there were more */
+int
+dir_admin_search(struct dir_admin *admin, const char *text, unsigned int max,
+		 char ***dns_r, int *more_r, char **error_r)
+{
+	static const char *const names[] = { "uid", "cn", "displayName",
+	    "mail" };
+	GPtrArray *dns;
+	size_t	k;
+	int	rc = 0;
+
+	*dns_r = NULL;
+	*more_r = 0;
+	*error_r = NULL;
+	if (max == 0 || strlen(text) > 256) {
+		*error_r = g_strdup("search text longer than 256 bytes");
+		return -2;
+	}
+	dns = g_ptr_array_new_with_free_func(g_free);
+	if (admin->is_ldap) {
+		char   *attrs[] = { (char *)LDAP_NO_ATTRS, NULL };
+		LDAPMessage *res = NULL, *msg;
+		GString *filter = g_string_new("(&(mail=*)(|");
+		struct timeval tv;
+		int	err = LDAP_SUCCESS;
+
+		for (k = 0; k < G_N_ELEMENTS(names); k++) {
+			g_string_append_printf(filter, "(%s=*", names[k]);
+			dir_ldap_filter_escape(text, strlen(text), filter);
+			g_string_append(filter, *text != '\0' ? "*)" : ")");
+		}
+		g_string_append(filter, "))");
+		if ((rc = admin_ldap_connect(admin, error_r)) < 0) {
+			g_string_free(filter, TRUE);
+			g_ptr_array_free(dns, TRUE);
+			return rc;
+		}
+		tv.tv_sec = (time_t)admin->timeout;
+		tv.tv_usec = 0;
+		rc = ldap_search_ext_s(admin->ld, admin->base,
+		    LDAP_SCOPE_SUBTREE, filter->str, attrs, 0, NULL, NULL,
+		    &tv, (int)max + 1, &res);
+		for (msg = res != NULL ? ldap_first_message(admin->ld, res)
+		     : NULL; msg != NULL;
+		     msg = ldap_next_message(admin->ld, msg))
+			if (ldap_msgtype(msg) == LDAP_RES_SEARCH_RESULT)
+				(void)ldap_parse_result(admin->ld, msg, &err,
+				    NULL, NULL, NULL, NULL, 0);
+		if (rc == LDAP_SIZELIMIT_EXCEEDED
+		    || err == LDAP_SIZELIMIT_EXCEEDED) {
+			*more_r = 1;
+			rc = err = LDAP_SUCCESS;
+		}
+		if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+			rc = admin_ldap_fail(admin, "search", rc !=
+			    LDAP_SUCCESS ? rc : err, error_r);
+			if (res != NULL)
+				ldap_msgfree(res);
+			g_string_free(filter, TRUE);
+			g_ptr_array_free(dns, TRUE);
+			return rc == -2 ? -1 : rc;
+		}
+		for (msg = ldap_first_entry(admin->ld, res); msg != NULL;
+		     msg = ldap_next_entry(admin->ld, msg)) {
+			char   *dn = ldap_get_dn(admin->ld, msg);
+
+			if (dn != NULL && dns->len < max)
+				g_ptr_array_add(dns, g_strdup(dn));
+			else if (dn != NULL)
+				*more_r = 1;
+			ldap_memfree(dn);
+		}
+		ldap_msgfree(res);
+		g_string_free(filter, TRUE);
+	} else {
+		GPtrArray *blocks;
+		char   *fold;
+		int	fd;
+		guint	i, j;
+
+		if (admin_ldif_load(admin, 0, &fd, &blocks, error_r) < 0) {
+			g_ptr_array_free(dns, TRUE);
+			return -1;
+		}
+		fold = g_utf8_casefold(text, -1);
+		for (i = 0; i < blocks->len; i++) {
+			struct admin_block *b = g_ptr_array_index(blocks, i);
+			int	hit = 0;
+
+			if (b->dn == NULL || !admin_block_has(b, "mail", NULL,
+							      0))
+				continue;
+			for (j = 0; j < b->avs->len && !hit; j++) {
+				const struct admin_av *av =
+				    g_ptr_array_index(b->avs, j);
+
+				for (k = 0; k < G_N_ELEMENTS(names); k++)
+					if (g_ascii_strcasecmp(av->name,
+					    names[k]) == 0
+					    && admin_text_has(av->value, fold))
+						hit = 1;
+			}
+			if (!hit)
+				continue;
+			if (dns->len >= max) {
+				*more_r = 1;
+				break;
+			}
+			g_ptr_array_add(dns, g_strdup(b->dn));
+		}
+		g_free(fold);
+		g_ptr_array_free(blocks, TRUE);
 	}
 	g_ptr_array_set_free_func(dns, NULL);
 	g_ptr_array_add(dns, NULL);
@@ -1137,6 +1280,9 @@ dir_admin_close(struct dir_admin **admin)
 	g_free(a->base);
 	g_free(a->bind_dn);
 	g_free(a->password_file);
+	if (a->password != NULL)
+		explicit_bzero(a->password, strlen(a->password));
+	g_free(a->password);
 	g_free(a->ca_file);
 	g_free(a);
 	*admin = NULL;
