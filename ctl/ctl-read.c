@@ -5,18 +5,9 @@
  *	Whether someone is away is always absence_check()'s answer and who
  *	gets the copies is always delegate_resolve()'s, the functions
  *	deputy-lda uses; explain runs the engine itself, deciding only.
- *	What this file adds is presentation (text or --json) and, for
- *	check, the lint rules:
- *	- bad-ical: a deputyAbsence value that does not parse;
- *	- expired: an absence none of whose instances ends after now;
- *	- no-delegate: an absence that is not over, and nobody to cover;
- *	- unknown-delegate: a delegate DN that names no entry, an address
- *	  in a local domain that names nobody, a value that is neither;
- *	- self-delegate: a user who names itself;
- *	- away-delegate: a user away now whose delegate is away too and
- *	  has no delegates of its own (the copy stops there);
- *	- cycle: delegation that comes back to the user with everyone on
- *	  the way away now (mutual cover where one is present is fine).
+ *	What this file adds is presentation (text or --json); the steps
+ *	of a delegation chain come from dir_chain_walk() and check's lint
+ *	rules from dir-check.c, which deputy-web shares.
  * DIAGNOSTICS
  *	check returns CTL_PROBLEMS when it found anything. A directory
  *	failure is CTL_UNREACHABLE.
@@ -38,6 +29,8 @@
 #include "absence.h"
 #include "ctl.h"
 #include "delegate.h"
+#include "dir-chain.h"
+#include "dir-check.h"
 #include "facts.h"
 #include "engine.h"
 #include "fail.h"
@@ -45,57 +38,19 @@
 #include "spool.h"
 
 #define CTL_MESSAGE_MAX		(64 * 1024 * 1024)
-#define CTL_CHAIN_LOOKUPS	256
-
-/* One finding of check. */
-struct ctl_problem {
-	const char *kind;
-	char   *dn;
-	char   *detail;
-};
 
 /* ctl_values_of - the delegate list of E and the attribute it came from */
 static const struct dir_strings *
 ctl_values_of(const struct dir_entry *e, const char **attr_r)
 {
-	if (e->delegates.count > 0) {
-		*attr_r = "deputyDelegate";
-		return &e->delegates;
-	}
-	if (e->secretaries.count > 0) {
-		*attr_r = "secretary";
-		return &e->secretaries;
-	}
-	*attr_r = "manager";
-	return &e->managers;
+	return dir_chain_values(e, attr_r);
 }
 
 /* ctl_away - absence_check() of E at T: 1, 0, -1 */
 static int
 ctl_away(const struct dir_entry *e, time_t t, struct absence_result *res)
 {
-	struct absence_result dummy;
-	char   *err = NULL;
-	int	rc;
-
-	rc = absence_check((const char *const *)e->absences.values, t,
-			   res != NULL ? res : &dummy, &err);
-	g_free(err);
-	return rc;
-}
-
-/* ctl_lookup_value - the entry a delegate value names: 1, 0, -1 */
-static int
-ctl_lookup_value(struct ctl *c, const char *value, struct dir_entry **de_r,
-		 char **error_r)
-{
-	*de_r = NULL;
-	*error_r = NULL;
-	if (ctl_is_dn(value))
-		return dir_lookup_dn(c->dir, value, de_r, error_r);
-	if (!ctl_address_ok(value))
-		return 0;
-	return dir_lookup(c->dir, value, de_r, error_r);
+	return dir_chain_away(e, t, res);
 }
 
 /* ctl_zone_for - the zone to show E's times in */
@@ -115,98 +70,63 @@ ctl_zone_for(struct ctl *c, GPtrArray *events)
 	return c->zone;
 }
 
-/* ctl_chain - print the delegation tree below E; -1 when the directory failed */
-static int
-ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
-	  unsigned int depth, const char *zone, struct ctl_json *j,
-	  unsigned int *lookups, char **error_r)
+/* ctl_chain_print - the tree of dir_chain_walk(), as text or JSON */
+static void
+ctl_chain_print(struct ctl *c, GPtrArray *nodes, unsigned int depth,
+		const char *zone, struct ctl_json *j)
 {
-	const struct dir_strings *values;
-	const char *attr;
-	size_t	i;
+	guint	i;
 
-	values = ctl_values_of(e, &attr);
 	if (j != NULL)
 		ctl_json_begin(j, "delegates", 1);
-	for (i = 0; i < values->count; i++) {
-		const char *v = values->values[i];
-		struct dir_entry *de = NULL;
-		struct absence_result res;
+	for (i = 0; i < nodes->len; i++) {
+		const struct dir_chain_node *n = g_ptr_array_index(nodes, i);
 		char   *until = NULL;
-		guint	k;
-		int	rc, cycle = 0, away = 0;
 
-		if (++*lookups > CTL_CHAIN_LOOKUPS)
-			break;
-		rc = ctl_lookup_value(c, v, &de, error_r);
-		if (rc < 0)
-			return -1;
 		if (j != NULL) {
 			ctl_json_begin(j, NULL, 0);
-			ctl_json_str(j, "value", v);
-			ctl_json_str(j, "attribute", attr);
+			ctl_json_str(j, "value", n->value);
+			ctl_json_str(j, "attribute", n->attribute);
 		}
-		if (rc == 0) {
-			const char *what = ctl_is_dn(v) ? "names no entry"
-			    : ctl_address_ok(v) ? "outside address"
-			    : "neither a DN nor an address";
-
+		if (n->children == NULL) {
 			if (j != NULL) {
-				ctl_json_str(j, "status", ctl_is_dn(v)
-				    || !ctl_address_ok(v) ? "unknown"
-				    : "outside");
+				ctl_json_str(j, "status",
+				    dir_chain_status_name(n->status));
 				ctl_json_end(j, 0);
 			} else {
 				fprintf(c->out, "  %*s%s: %s\n", (int)depth * 2,
-				    "", v, what);
+				    "", n->value, n->status == DIR_CHAIN_OUTSIDE
+				    ? "outside address" : ctl_is_dn(n->value)
+				    ? "names no entry"
+				    : "neither a DN nor an address");
 			}
 			continue;
 		}
-		for (k = 0; k < path->len; k++)
-			if (ctl_same_dn(g_ptr_array_index(path, k), de->dn))
-				cycle = 1;
-		if (!cycle) {
-			away = ctl_away(de, c->now, &res) == 1;
-			if (away)
-				until = ctl_fmt_time(res.end, zone, 0);
-		}
+		if (n->status == DIR_CHAIN_AWAY)
+			until = ctl_fmt_time(n->until, zone, 0);
 		if (j != NULL) {
-			ctl_json_str(j, "dn", de->dn);
-			ctl_json_str(j, "mail", de->mail);
-			ctl_json_str(j, "status", cycle ? "cycle" : away
-			    ? "away" : "present");
-			if (away)
-				ctl_json_time(j, "until", res.end, zone);
+			ctl_json_str(j, "dn", n->dn);
+			ctl_json_str(j, "mail", n->mail);
+			ctl_json_str(j, "status",
+			    dir_chain_status_name(n->status));
+			if (n->status == DIR_CHAIN_AWAY)
+				ctl_json_time(j, "until", n->until, zone);
 		} else {
 			fprintf(c->out, "  %*s%s -> %s: %s%s%s\n",
-			    (int)depth * 2, "", v, de->mail != NULL ? de->mail
-			    : "(no mail)", cycle ? "cycle, back to "
-			    : away ? "away until " : "present",
-			    cycle ? de->dn : away ? until : "", "");
+			    (int)depth * 2, "", n->value, n->mail != NULL
+			    ? n->mail : "(no mail)", n->status
+			    == DIR_CHAIN_CYCLE ? "cycle, back to "
+			    : n->status == DIR_CHAIN_AWAY ? "away until "
+			    : "present", n->status == DIR_CHAIN_CYCLE ? n->dn
+			    : n->status == DIR_CHAIN_AWAY ? until : "", "");
 		}
-		if (away && !cycle
-		    && depth + 1 < c->conf->max_delegate_depth + 1) {
-			g_ptr_array_add(path, de->dn);
-			rc = ctl_chain(c, de, path, depth + 1, zone, j,
-				       lookups, error_r);
-			g_ptr_array_remove_index(path, path->len - 1);
-			if (rc < 0) {
-				g_free(until);
-				dir_entry_free(&de);
-				return -1;
-			}
-		} else if (j != NULL) {
-			ctl_json_begin(j, "delegates", 1);
-			ctl_json_end(j, 1);
-		}
+		ctl_chain_print(c, n->children, depth + 1, zone, j);
 		if (j != NULL)
 			ctl_json_end(j, 0);
 		g_free(until);
-		dir_entry_free(&de);
 	}
 	if (j != NULL)
 		ctl_json_end(j, 1);
-	return 0;
 }
 
 /* ctl_resolve - delegate_resolve() with the configured limits */
@@ -229,12 +149,11 @@ ctl_cmd_show(struct ctl *c)
 	struct absence_result res;
 	struct dir_strings addrs = { NULL, 0 }, warns = { NULL, 0 };
 	struct ctl_json js, *j = NULL;
-	GPtrArray *events, *path;
+	GPtrArray *events, *chain;
 	const char *zone, *attr;
 	char   *error = NULL;
 	time_t	next_s = 0, next_e = 0;
 	const struct ctl_event *next_ev = NULL;
-	unsigned int lookups = 0;
 	size_t	i;
 	int	rc, away;
 
@@ -353,10 +272,14 @@ ctl_cmd_show(struct ctl *c)
 		(void)ctl_values_of(e, &attr);
 		fprintf(c->out, "delegates: (%s)\n", attr);
 	}
-	path = g_ptr_array_new();
-	g_ptr_array_add(path, e->dn);
-	rc = ctl_chain(c, e, path, 0, zone, j, &lookups, &error);
-	g_ptr_array_free(path, TRUE);
+	if (dir_chain_walk(c->dir, e, c->now, c->conf->max_delegate_depth,
+			   &chain, &error) == 0) {
+		ctl_chain_print(c, chain, 0, zone, j);
+		dir_chain_free(chain);
+		rc = 0;
+	} else {
+		rc = -1;
+	}
 	if (rc < 0) {
 		if (j != NULL)
 			g_string_free(j->buf, TRUE);
@@ -578,245 +501,24 @@ out:
 	return rc;
 }
 
-/* ctl_problem - record one finding */
-static void __attribute__((format(printf, 4, 5)))
-ctl_problem(GPtrArray *problems, const char *kind, const char *dn,
-	    const char *fmt, ...)
-{
-	struct ctl_problem *p;
-	va_list	ap;
-	char   *msg;
-
-	va_start(ap, fmt);
-	msg = g_strdup_vprintf(fmt, ap);
-	va_end(ap);
-	p = g_new0(struct ctl_problem, 1);
-	p->kind = kind;
-	p->dn = g_strdup(dn);
-	p->detail = ctl_one_line(msg);
-	g_free(msg);
-	g_ptr_array_add(problems, p);
-}
-
-/* ctl_problem_free - release one finding */
-static void
-ctl_problem_free(gpointer data)
-{
-	struct ctl_problem *p = data;
-
-	g_free(p->dn);
-	g_free(p->detail);
-	g_free(p);
-}
-
-/*
- * ctl_cycle - whether following delegates from E comes back to START with
- * everyone on the way away; PATH collects the DNs. -1: directory failed.
- */
-static int
-ctl_cycle(struct ctl *c, const struct dir_entry *start,
-	  const struct dir_entry *e, GPtrArray *path, unsigned int *lookups,
-	  char **error_r)
-{
-	const struct dir_strings *values;
-	const char *attr;
-	size_t	i;
-	guint	k;
-
-	if (path->len > 16)
-		return 0;
-	values = ctl_values_of(e, &attr);
-	for (i = 0; i < values->count; i++) {
-		struct dir_entry *de = NULL;
-		int	rc, seen = 0;
-
-		if (++*lookups > CTL_CHAIN_LOOKUPS)
-			return 0;
-		rc = ctl_lookup_value(c, values->values[i], &de, error_r);
-		if (rc < 0)
-			return -1;
-		if (rc == 0)
-			continue;
-		if (ctl_same_dn(de->dn, start->dn)) {
-			dir_entry_free(&de);
-			return path->len > 1 ? 1 : 0;	/* self: separate */
-		}
-		for (k = 0; k < path->len; k++)
-			if (ctl_same_dn(g_ptr_array_index(path, k), de->dn))
-				seen = 1;
-		if (!seen && ctl_away(de, c->now, NULL) == 1) {
-			g_ptr_array_add(path, g_strdup(de->dn));
-			rc = ctl_cycle(c, start, de, path, lookups, error_r);
-			if (rc != 0) {
-				dir_entry_free(&de);
-				return rc;
-			}
-			g_free(g_ptr_array_steal_index(path, path->len - 1));
-		}
-		dir_entry_free(&de);
-	}
-	return 0;
-}
-
-/* ctl_check_entry - the findings about one entry */
-static int
-ctl_check_entry(struct ctl *c, const struct dir_entry *e, GPtrArray *problems,
-		char **error_r)
-{
-	const struct dir_strings *values;
-	const char *attr;
-	int	active = 0, away;
-	size_t	i;
-	guint	k;
-
-	/* absences */
-	for (i = 0; i < e->absences.count; i++) {
-		GPtrArray *events = ctl_events_new();
-		char   *err = NULL;
-		int	live = 0;
-
-		if (ctl_events_text(e->absences.values[i], i, events,
-				    &err) < 0) {
-			ctl_problem(problems, "bad-ical", e->dn,
-			    "deputyAbsence value %zu does not parse: %s",
-			    i + 1, err);
-			g_free(err);
-			ctl_events_free(events);
-			continue;
-		}
-		for (k = 0; k < events->len; k++) {
-			time_t	s, en;
-
-			if (ctl_event_find(g_ptr_array_index(events, k),
-					   c->now, 0, &s, &en))
-				live = 1;
-		}
-		if (!live && events->len > 0) {
-			const struct ctl_event *ev = g_ptr_array_index(events,
-								       0);
-			char   *t = ctl_fmt_time(ev->end, c->zone, 0);
-
-			ctl_problem(problems, "expired", e->dn, "absence %s "
-			    "ended %s; remove it with deputyctl back --id",
-			    ev->uid, t);
-			g_free(t);
-		}
-		active |= live;
-		ctl_events_free(events);
-	}
-
-	/* delegates */
-	values = ctl_values_of(e, &attr);
-	if (active && values->count == 0)
-		ctl_problem(problems, "no-delegate", e->dn, "has an absence "
-		    "but no deputyDelegate, secretary or manager: nobody "
-		    "gets a copy");
-	away = ctl_away(e, c->now, NULL) == 1;
-	for (i = 0; i < values->count; i++) {
-		const char *v = values->values[i];
-		struct dir_entry *de = NULL;
-		int	rc;
-
-		if (!ctl_is_dn(v) && !ctl_address_ok(v)) {
-			ctl_problem(problems, "unknown-delegate", e->dn,
-			    "%s '%s' is neither a DN nor an address", attr, v);
-			continue;
-		}
-		rc = ctl_lookup_value(c, v, &de, error_r);
-		if (rc < 0)
-			return -1;
-		if (rc == 0) {
-			if (ctl_is_dn(v) || ctl_domain_is_local(c, e, v))
-				ctl_problem(problems, "unknown-delegate",
-				    e->dn, "%s '%s' names nobody in the "
-				    "directory", attr, v);
-			continue;
-		}
-		if (ctl_same_dn(de->dn, e->dn)) {
-			ctl_problem(problems, "self-delegate", e->dn, "%s "
-			    "'%s' is the user itself", attr, v);
-		} else if (away && ctl_away(de, c->now, NULL) == 1) {
-			const char *a2;
-			const struct dir_strings *next = ctl_values_of(de, &a2);
-
-			if (next->count == 0)
-				ctl_problem(problems, "away-delegate", e->dn,
-				    "delegate %s is away too and has nobody "
-				    "behind it", de->mail != NULL ? de->mail
-				    : de->dn);
-		}
-		dir_entry_free(&de);
-	}
-
-	/* cycles of away people through this entry */
-	if (away) {
-		GPtrArray *path = g_ptr_array_new_with_free_func(g_free);
-		unsigned int lookups = 0;
-		int	rc;
-
-		g_ptr_array_add(path, g_strdup(e->dn));
-		rc = ctl_cycle(c, e, e, path, &lookups, error_r);
-		if (rc < 0) {
-			g_ptr_array_free(path, TRUE);
-			return -1;
-		}
-		if (rc == 1) {
-			/* report each cycle once: from its smallest DN */
-			char   *min = dir_dn_normalize(e->dn);
-			int	smallest = 1;
-
-			for (k = 1; k < path->len; k++) {
-				char   *n = dir_dn_normalize(
-				    g_ptr_array_index(path, k));
-
-				if (strcmp(n, min) < 0)
-					smallest = 0;
-				g_free(n);
-			}
-			g_free(min);
-			if (smallest) {
-				char   *chain;
-
-				g_ptr_array_add(path, g_strdup(e->dn));
-				g_ptr_array_add(path, NULL);
-				chain = g_strjoinv(" -> ",
-				    (char **)path->pdata);
-				ctl_problem(problems, "cycle", e->dn,
-				    "delegation cycle with everyone away: %s",
-				    chain);
-				g_free(chain);
-			}
-		}
-		g_ptr_array_free(path, TRUE);
-	}
-	return 0;
-}
-
 /* ctl_cmd_check - lint the directory; CTL_PROBLEMS when something is wrong */
 int
 ctl_cmd_check(struct ctl *c)
 {
+	struct dir_check_settings set;
 	GPtrArray *problems;
-	char  **dns = NULL, *error = NULL;
+	char   *error = NULL, *where = NULL;
 	size_t	i, entries = 0;
 	int	rc;
 
-	if ((rc = ctl_list_dns(c, &dns)) != CTL_OK)
-		return rc;
-	problems = g_ptr_array_new_with_free_func(ctl_problem_free);
-	for (i = 0; dns[i] != NULL; i++) {
-		struct dir_entry *e = NULL;
-
-		rc = dir_lookup_dn(c->dir, dns[i], &e, &error);
-		if (rc == 0)
-			continue;
-		if (rc < 0 || ctl_check_entry(c, e, problems, &error) < 0) {
-			rc = ctl_unreachable(dns[i], error);
-			dir_entry_free(&e);
-			goto out;
-		}
-		entries++;
-		dir_entry_free(&e);
+	set.now = c->now;
+	set.zone = c->zone;
+	set.internal_domains = (const char *const *)c->conf->internal_domains;
+	problems = dir_problems_new();
+	if (dir_check_run(c->dir, c->admin, &set, problems, &entries, &where,
+			  &error) < 0) {
+		rc = ctl_unreachable(where, error);
+		goto out;
 	}
 	if (c->args->json) {
 		struct ctl_json j;
@@ -826,7 +528,7 @@ ctl_cmd_check(struct ctl *c)
 		ctl_json_int(&j, "entries", (long long)entries);
 		ctl_json_begin(&j, "problems", 1);
 		for (i = 0; i < problems->len; i++) {
-			const struct ctl_problem *p =
+			const struct dir_problem *p =
 			    g_ptr_array_index(problems, i);
 
 			ctl_json_begin(&j, NULL, 0);
@@ -840,7 +542,7 @@ ctl_cmd_check(struct ctl *c)
 		ctl_json_print(&j, c->out);
 	} else {
 		for (i = 0; i < problems->len; i++) {
-			const struct ctl_problem *p =
+			const struct dir_problem *p =
 			    g_ptr_array_index(problems, i);
 
 			fprintf(c->out, "%s: %s: %s\n", p->kind, p->dn,
@@ -852,7 +554,7 @@ ctl_cmd_check(struct ctl *c)
 	rc = problems->len > 0 ? CTL_PROBLEMS : CTL_OK;
 out:
 	g_ptr_array_free(problems, TRUE);
-	g_strfreev(dns);
+	g_free(where);
 	g_free(error);
 	return rc;
 }

@@ -22,6 +22,7 @@
 #include <glib.h>
 #include <libical/ical.h>
 
+#include "absence-edit.h"
 #include "conf.h"
 #include "dir-write.h"
 #include "directory.h"
@@ -71,20 +72,8 @@ struct ctl {
 	FILE   *out;
 };
 
-/* One VEVENT of a deputyAbsence value, as deputyctl shows it. */
-struct ctl_event {
-	char   *uid;
-	char   *summary;
-	char   *zone;			/* TZID, or NULL: UTC */
-	char   *rrule;			/* NULL: once */
-	int	all_day;
-	time_t	start;			/* first instance */
-	time_t	end;			/* 0: open-ended */
-	size_t	value;			/* index of its deputyAbsence value */
-	icalcomponent *root;		/* the parsed value, shared */
-	int	owns_root;		/* the first event of its value */
-	icalcomponent *comp;
-};
+/* One VEVENT of a deputyAbsence value (absence-edit.h). */
+#define ctl_event absence_event
 
 /* One node of a JSON document being written. */
 struct ctl_json {
