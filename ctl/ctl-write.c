@@ -324,7 +324,7 @@ ctl_cmd_back(struct ctl *c)
 	struct dir_entry *user = NULL;
 	struct dir_mod mods[2];
 	GPtrArray *del, *add;
-	size_t	i, n = 0;
+	size_t	n = 0;
 	int	rc;
 
 	if (a->all && a->id != NULL)
@@ -345,46 +345,7 @@ ctl_cmd_back(struct ctl *c)
 			    user->mail);
 		goto out;
 	}
-	for (i = 0; i < user->absences.count; i++) {
-		const char *value = user->absences.values[i];
-		GPtrArray *events;
-		char   *err = NULL;
-		guint	k;
-
-		if (a->all) {
-			ctl_value_add(del, value);
-			continue;
-		}
-		events = ctl_events_new();
-		if (ctl_events_text(value, i, events, &err) < 0) {
-			g_free(err);
-			ctl_events_free(events);
-			continue;	/* check reports these */
-		}
-		for (k = 0; k < events->len; k++) {
-			const struct ctl_event *ev = g_ptr_array_index(events,
-								       k);
-			time_t	s, e;
-
-			if (a->id != NULL) {
-				if (strcmp(ev->uid, a->id) == 0)
-					ctl_value_add(del, value);
-				continue;
-			}
-			if (!ctl_event_find(ev, c->now, 0, &s, &e)
-			    || s > c->now)
-				continue;
-			/* in effect now */
-			ctl_value_add(del, value);
-			if (ev->rrule != NULL) {
-				char   *amended = ctl_event_exclude(ev, s);
-
-				ctl_value_add(add, amended);
-				g_free(amended);
-			}
-		}
-		ctl_events_free(events);
-	}
+	absence_back_plan(user, c->now, a->all, a->id, del, add);
 	if (del->len == 0) {
 		if (a->id != NULL)
 			rc = ctl_bad("--id", a->id, "no absence of %s has "

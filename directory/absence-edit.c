@@ -725,3 +725,64 @@ absence_built_clear(struct absence_built *out)
 	g_free(out->rrule);
 	memset(out, 0, sizeof(*out));
 }
+
+/* absence_value_add - add VALUE to LIST unless there */
+static void
+absence_value_add(GPtrArray *list, const char *value)
+{
+	guint	i;
+
+	for (i = 0; i < list->len; i++)
+		if (strcmp(g_ptr_array_index(list, i), value) == 0)
+			return;
+	g_ptr_array_add(list, g_strdup(value));
+}
+
+/* absence_back_plan - the values to delete and add for "back" */
+void
+absence_back_plan(const struct dir_entry *e, time_t now, int all,
+		  const char *uid, GPtrArray *del, GPtrArray *add)
+{
+	size_t	i;
+
+	for (i = 0; i < e->absences.count; i++) {
+		const char *value = e->absences.values[i];
+		GPtrArray *events;
+		char   *err = NULL;
+		guint	k;
+
+		if (all) {
+			absence_value_add(del, value);
+			continue;
+		}
+		events = absence_events_new();
+		if (absence_events_text(value, i, events, &err) < 0) {
+			g_free(err);
+			absence_events_free(events);
+			continue;	/* check reports these */
+		}
+		for (k = 0; k < events->len; k++) {
+			const struct absence_event *ev =
+			    g_ptr_array_index(events, k);
+			time_t	s, en;
+
+			if (uid != NULL) {
+				if (strcmp(ev->uid, uid) == 0)
+					absence_value_add(del, value);
+				continue;
+			}
+			if (!absence_event_find(ev, now, 0, &s, &en)
+			    || s > now)
+				continue;
+			/* in effect now */
+			absence_value_add(del, value);
+			if (ev->rrule != NULL) {
+				char   *amended = absence_event_exclude(ev, s);
+
+				absence_value_add(add, amended);
+				g_free(amended);
+			}
+		}
+		absence_events_free(events);
+	}
+}

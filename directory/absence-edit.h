@@ -85,6 +85,16 @@ int absence_spec_build(const struct absence_spec *spec,
 /* absence_built_clear - release what OUT holds */
 void absence_built_clear(struct absence_built *out);
 
+/*
+ * absence_back_plan - what "back" changes in E's deputyAbsence values:
+ * with ALL every value; with UID the values holding an event of that
+ * UID; else the values in effect at NOW, where a recurring one comes
+ * back with this instance excluded (EXDATE). Appends to DEL and ADD
+ * (g_free'd strings, no duplicates); values that do not parse are left.
+ */
+void absence_back_plan(const struct dir_entry *e, time_t now, int all,
+		       const char *uid, GPtrArray *del, GPtrArray *add);
+
 /* absence_events_new - an empty list for absence_events_text() */
 GPtrArray *absence_events_new(void);
 
