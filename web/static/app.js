@@ -184,6 +184,7 @@
 		const h = location.hash || '#/search';
 
 		problem('');
+		say('');
 		if (!session) {
 			show('login');
 			return;
@@ -667,7 +668,13 @@
 			const name = svg('text', { x: 4, y: y + 17,
 				class: 'name' });
 
-			name.textContent = p.name || p.user;
+			const who = p.name || p.user;
+			const whoTitle = svg('title');
+
+			name.textContent = who.length > 28 ? who.slice(0, 27) +
+				'\u2026' : who;
+			whoTitle.textContent = who;
+			name.append(whoTitle);
 			s.append(name);
 			for (const sp of p.spans) {
 				const a = Date.parse(sp.start);
