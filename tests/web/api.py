@@ -646,10 +646,36 @@ def run_ldap():
        "interrupted save is all or nothing (%s)" % dels)
 
 
+def run_metrics():
+    """the chart from deputyd's counters page (daemon.metrics)"""
+    c = Client()
+    st, _, d = c.login("helga", PASSWORD)
+    if st != 200:
+        diag("login: %s %s" % (st, d))
+    conn = http.client.HTTPConnection("127.0.0.1", int(os.environ["MPORT"]),
+                                      timeout=10)
+    conn.request("GET", "/metrics")
+    page = conn.getresponse().read().decode()
+    m = re.search(r'^deputyd_forward_decisions_total\{reason="none"\} (\d+)$',
+                  page, re.M)
+    want = int(m.group(1)) if m else -1
+    st, _, d = c.get("/api/stats")
+    have = d.get("forward", {}).get("none", [0] * 7)[6] if st == 200 else -2
+    if st != 200:
+        diag("%s %s" % (st, d))
+    ok(st == 200 and d["source"] == "metrics" and want >= 1 and
+       have == want and d.get("since"),
+       "stats from deputyd's counters page: today's forwards are its "
+       "count since it started today (%s, %d = %d)" % (d.get("source"),
+                                                       have, want))
+
+
 PASSWORD = os.environ.get("HD_PASSWORD", "helpdesk-secret")
 try:
     if MODE == "ldif":
         run_ldif()
+    elif MODE == "metrics":
+        run_metrics()
     else:
         run_ldap()
 finally:

@@ -87,6 +87,40 @@ grep -q 'deputy-web\[[0-9]*\]: user=helga client=127.0.0.1 changed uid=bob' "$T/
 ok $? "the log names helga and what she changed"
 web_stop
 
+# --- deputyd's counters page as the chart's source -------------------------
+
+MPORT=$(free_port)
+cat >>"$T/deputy.conf" <<CONF
+daemon {
+	listen = {"unix:$T/lmtp"}
+	socket_mode = "0666"
+	workers = 1
+	metrics = "127.0.0.1:$MPORT"
+}
+CONF
+web_bg "${DEPUTYD:-$top_builddir/deputyd}" -c "$T/deputy.conf" >"$T/deputyd.out" 2>&1
+dpid=$!
+wait_for 10 test -S "$T/lmtp"
+python3 - "$T/lmtp" <<'PY'
+import smtplib, sys
+c = smtplib.LMTP(sys.argv[1])
+c.ehlo("test.example")
+c.mail("sender@example.com")
+c.rcpt("dora@example.org")
+c.data(b"From: <sender@example.com>\r\nTo: <dora@example.org>\r\n"
+       b"Subject: counted\r\nMessage-ID: <m1@example.com>\r\n\r\nHi\r\n")
+c.quit()
+PY
+ok $? "deputyd (counters on 127.0.0.1:$MPORT) takes a message for dora"
+web_start
+T="$T" WEB_URL="$WEB_URL" TAP_START=$tap_n MPORT="$MPORT" \
+    python3 "$srcdir/tests/web/api.py" metrics
+read -r tap_n f <"$T/tap.state"
+tap_fail=$((tap_fail + f))
+web_stop
+kill "$dpid" 2>/dev/null
+wait "$dpid" 2>/dev/null
+
 # --- LDAP: a real slapd with the helpdesk ACL ------------------------------
 
 if [ ! -x "$SLAPD" ] || [ ! -x "$SLAPADD" ] || ! command -v ldapsearch >/dev/null; then

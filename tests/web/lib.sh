@@ -9,7 +9,8 @@
 #                      port on 127.0.0.1, the source tree's page files,
 #                      the users file, plain-HTTP cookies, and LINEs
 #   web_start          run deputy-web (as nobody when root) in the
-#                      background; wait until it answers; $WEB_URL
+#                      background, $web_pid its own pid; wait until it
+#                      answers at $WEB_URL
 #   web_stop           stop it by its pid, wait for it
 #   web_cleanup        web_stop, then integration_cleanup (EXIT trap)
 
@@ -48,14 +49,27 @@ web_conf() {
 	} >>"$T/deputy.conf"
 }
 
+# web_bg PROGRAM ARGS...: start PROGRAM in the background (as nobody
+# when root) so that $! is its own pid: no shell function in between
+web_bg() {
+	if [ "$(id -u)" -eq 0 ]; then
+		setpriv --reuid=nobody --regid=nogroup --clear-groups \
+		    --reset-env -- "$@" &
+	else
+		"$@" &
+	fi
+}
+
 web_start() {
-	as_user "$DEPUTY_WEB" -c "$T/deputy.conf" >"$T/web.out" 2>&1 &
+	web_bg "$DEPUTY_WEB" -c "$T/deputy.conf" >"$T/web.out" 2>&1
 	web_pid=$!
 	n=100
 	while [ "$n" -gt 0 ]; do
 		if python3 -c 'import sys, urllib.request
 urllib.request.urlopen(sys.argv[1], timeout=1)' "$WEB_URL/" >/dev/null 2>&1; then
-			return 0
+			sleep 0.2	# the one answering must be ours
+			kill -0 "$web_pid" 2>/dev/null && return 0
+			break
 		fi
 		kill -0 "$web_pid" 2>/dev/null || break
 		sleep 0.1
@@ -71,10 +85,21 @@ web_stop() {
 	kill "$web_pid" 2>/dev/null
 	wait "$web_pid" 2>/dev/null
 	web_pid=""
+	# the port must be free again: the next web_start may use it
+	n=50
+	while [ -n "${WEB_PORT:-}" ] && [ "$n" -gt 0 ] &&
+	    ss -Htln "sport = :$WEB_PORT" 2>/dev/null | grep -q .; do
+		sleep 0.1
+		n=$((n - 1))
+	done
 }
 
 web_cleanup() {
 	web_stop
+	if [ -n "${dpid:-}" ]; then
+		kill "$dpid" 2>/dev/null
+		wait "$dpid" 2>/dev/null
+	fi
 	integration_cleanup
 }
 
