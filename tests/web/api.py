@@ -152,10 +152,11 @@ def differences(want, have, path="", skip=("now",)):
     return out
 
 
-def agree(client, what, ctl_args, api_path):
+def agree(client, what, ctl_args, api_path, skip=("now",)):
     want = ctl_json(*ctl_args)
     st, _, have = client.get(api_path)
-    diffs = differences(want, have) if want is not None and st == 200 \
+    diffs = differences(want, have, skip=skip) \
+        if want is not None and st == 200 \
         else ["deputyctl or the API failed (%s)" % st]
     if diffs:
         diag("\n".join(diffs[:10]))
@@ -390,7 +391,7 @@ def run_ldif():
     for who in ("alice", "bob", "carol@example.org",
                 "uid=dora,ou=people,dc=example,dc=org"):
         agree(c, "show " + who, ["show", who], "/api/person?id=" + q(who))
-    agree(c, "list", ["list"], "/api/list")
+    agree(c, "list", ["list"], "/api/list", skip=("now", "on"))
     agree(c, "list --on", ["list", "--on", day(20)], "/api/list?on=" +
           day(20))
     agree(c, "check", ["check"], "/api/check")
@@ -559,7 +560,7 @@ def run_ldap():
     for who in ("alice", "carol", "dave@example.org", "gina"):
         agree(c, "LDAP show " + who, ["show", who],
               "/api/person?id=" + q(who))
-    agree(c, "LDAP list", ["list"], "/api/list")
+    agree(c, "LDAP list", ["list"], "/api/list", skip=("now", "on"))
     agree(c, "LDAP check", ["check"], "/api/check")
 
     # a person without helpdesk rights: the bind works, slapd refuses

@@ -85,7 +85,7 @@ diag "LDIF half: $(( $(date +%s) - t0 )) s"
 # the log says who did what
 grep -q 'deputy-web\[[0-9]*\]: user=helga client=127.0.0.1 changed uid=bob' "$T/log"
 ok $? "the log names helga and what she changed"
-web_stop
+web_stopped_ok
 
 # --- deputyd's counters page as the chart's source -------------------------
 
@@ -117,9 +117,10 @@ T="$T" WEB_URL="$WEB_URL" TAP_START=$tap_n MPORT="$MPORT" \
     python3 "$srcdir/tests/web/api.py" metrics
 read -r tap_n f <"$T/tap.state"
 tap_fail=$((tap_fail + f))
-web_stop
+web_stopped_ok
 kill "$dpid" 2>/dev/null
 wait "$dpid" 2>/dev/null
+dpid=""
 
 # --- LDAP: a real slapd with the helpdesk ACL ------------------------------
 
@@ -155,5 +156,6 @@ tap_fail=$((tap_fail + f))
 diag "LDAP half: $(( $(date +%s) - t0 )) s"
 grep -q "deputy-web\[[0-9]*\]: warning: user=bob client=127.0.0.1 change of uid=erin.*refused: .*Insufficient access" "$T/log"
 ok $? "the log records slapd's refusal of bob's change"
+web_stopped_ok
 
 done_testing

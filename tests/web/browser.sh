@@ -144,6 +144,8 @@ lda "$T/m2.eml" -f sender@example.com -- alice@example.org
     [ "$(maildir_count alice@example.org)" -eq 2 ]
 ok $? "the next deputy-lda delivery to Alice is kept and forwarded to Bob (rc=$rc)"
 
+web_stopped_ok
+
 if [ -n "${DEPUTY_WEB_SCREENSHOT:-}" ] && [ -f "$T/helpdesk-page.png" ]; then
 	cp "$T/helpdesk-page.png" "$DEPUTY_WEB_SCREENSHOT"
 	cp "$T/helpdesk-team.png" "${DEPUTY_WEB_SCREENSHOT%.png}-team.png"

@@ -11,7 +11,9 @@
 #   web_start          run deputy-web (as nobody when root) in the
 #                      background, $web_pid its own pid; wait until it
 #                      answers at $WEB_URL
-#   web_stop           stop it by its pid, wait for it
+#   web_stop           stop it by its pid, wait for it; $web_rc
+#   web_stopped_ok     TAP: it stopped with exit 0 and wrote nothing to
+#                      stderr (a sanitizer's report would be there)
 #   web_cleanup        web_stop, then integration_cleanup (EXIT trap)
 
 : "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
@@ -61,7 +63,7 @@ web_bg() {
 }
 
 web_start() {
-	web_bg "$DEPUTY_WEB" -c "$T/deputy.conf" >"$T/web.out" 2>&1
+	web_bg "$DEPUTY_WEB" -c "$T/deputy.conf" >>"$T/web.out" 2>&1
 	web_pid=$!
 	n=100
 	while [ "$n" -gt 0 ]; do
@@ -84,6 +86,7 @@ web_stop() {
 	[ -n "$web_pid" ] || return 0
 	kill "$web_pid" 2>/dev/null
 	wait "$web_pid" 2>/dev/null
+	web_rc=$?
 	web_pid=""
 	# the port must be free again: the next web_start may use it
 	n=50
@@ -92,6 +95,12 @@ web_stop() {
 		sleep 0.1
 		n=$((n - 1))
 	done
+}
+
+web_stopped_ok() {
+	web_stop
+	[ "$web_rc" -eq 0 ] && [ ! -s "$T/web.out" ]
+	ok $? "deputy-web stops on SIGTERM with exit 0, nothing on stderr (exit $web_rc$(head -c 300 "$T/web.out" | tr '\n' ' '))"
 }
 
 web_cleanup() {
