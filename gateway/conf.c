@@ -650,6 +650,15 @@ bad:
 	return -1;
 }
 
+/* conf_check_metrics - validator: "" or "host:port" (web.metrics) */
+static int
+conf_check_metrics(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	return v == NULL || *v == '\0' ? 0 : conf_check_listen(cfg, opt);
+}
+
 /* conf_check_attr - validator: an LDAP attribute name */
 static int
 conf_check_attr(cfg_t *cfg, cfg_opt_t *opt)
@@ -764,7 +773,7 @@ static const struct {
 	{ "web|login_failures", conf_check_web_failures },
 	{ "web|login_source_failures", conf_check_web_failures },
 	{ "web|login_window", conf_check_web_window },
-	{ "web|metrics", conf_check_endpoint },
+	{ "web|metrics", conf_check_metrics },
 	{ "log|file", conf_check_path },
 };
 

@@ -297,7 +297,8 @@ web_handle(void *cls, struct MHD_Connection *conn, const char *url,
 		*upload_size = 0;
 		return MHD_YES;
 	}
-	if (strcmp(method, "GET") == 0 && strncmp(url, "/api/", 5) != 0)
+	if ((strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0)
+	    && strncmp(url, "/api/", 5) != 0)
 		return web_static(w, conn, url);
 
 	memset(&r, 0, sizeof(r));

@@ -51,6 +51,7 @@ static const struct bad bad_files[] = {
 	{ "web {\n  session_idle = 5\n}\n", ":2: session_idle" },
 	{ "web {\n  users_file = \"users\"\n}\n", ":2: users_file" },
 	{ "web {\n  secure_cookies = maybe\n}\n", ":2:" },
+	{ "web {\n  metrics = \"unix:/run/deputy/metrics\"\n}\n", ":2: metrics" },
 };
 
 /* check_spam - the spam section: thresholds per scale, older names */
