@@ -21,20 +21,60 @@
 
 #include "ctl.h"
 #include "dir-chain.h"
+#include "dir-check.h"
 
-/* ctl_one_line - TEXT with line breaks and control characters as spaces */
+/* The escaped copies handed out by ctl_esc(), released at exit. */
+static GStringChunk *ctl_esc_pool;
+
+/*
+ * ctl_escape - TEXT with every control character written as an escape
+ *
+ * Values from the directory (display names, an imported SUMMARY, DNs,
+ * delegate values) reach the helpdesk's terminal: a line break there
+ * would forge a line of the report, an ESC a terminal command. The
+ * escaping is dir_check_escape()'s, which check's details use too.
+ */
+char *
+ctl_escape(const char *text)
+{
+	return dir_check_escape(text);
+}
+
+/* ctl_esc - ctl_escape() of TEXT, kept until ctl_esc_release() */
+const char *
+ctl_esc(const char *text)
+{
+	char   *e = ctl_escape(text);
+	const char *kept;
+
+	if (ctl_esc_pool == NULL)
+		ctl_esc_pool = g_string_chunk_new(4096);
+	kept = g_string_chunk_insert(ctl_esc_pool, e);
+	g_free(e);
+	return kept;
+}
+
+/* ctl_esc_release - release what ctl_esc() handed out */
+void
+ctl_esc_release(void)
+{
+	if (ctl_esc_pool != NULL)
+		g_string_chunk_free(ctl_esc_pool);
+	ctl_esc_pool = NULL;
+}
+
+/* ctl_one_line - TEXT escaped (ctl_escape), trimmed, at most ~400 bytes */
 char *
 ctl_one_line(const char *text)
 {
-	char   *copy, *p;
+	char   *copy, *cut;
 
-	copy = g_strdup(text != NULL ? text : "");
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	copy = ctl_escape(text);
 	g_strstrip(copy);
-	if (strlen(copy) > 400)
-		strcpy(copy + 396, "...");
+	if (strlen(copy) > 400) {
+		cut = g_utf8_find_prev_char(copy, copy + 397);
+		strcpy(cut != NULL ? cut : copy + 396, "...");
+	}
 	return copy;
 }
 
@@ -99,13 +139,6 @@ int
 ctl_is_dn(const char *value)
 {
 	return dir_chain_is_dn(value);
-}
-
-/* ctl_address_ok - a plausible address: one '@', no blanks, bounded */
-int
-ctl_address_ok(const char *value)
-{
-	return dir_chain_address_ok(value);
 }
 
 /* ctl_same_dn - whether two DNs name the same entry */

@@ -14,6 +14,11 @@
  *	Every error is one line on stderr, "deputyctl: ARGUMENT: why", that
  *	names the argument or the entry it is about. Normal output goes to
  *	stdout, as text or (--json) as one JSON document.
+ * SECURITY
+ *	Values from the directory (names, an imported SUMMARY, DNs,
+ *	delegates) are shown through ctl_esc() in text output: control
+ *	characters become escapes, so a value cannot forge a line of the
+ *	report nor send the terminal a command.
  */
 
 #include <stdio.h>
@@ -75,14 +80,14 @@ struct ctl {
 /* One VEVENT of a deputyAbsence value (absence-edit.h). */
 #define ctl_event absence_event
 
-/* One node of a JSON document being written. */
+/* A JSON document being written (ctl-json.c, over json-glib). */
 struct ctl_json {
-	GString *buf;
-	int	first[32];
-	int	depth;
+	struct _JsonBuilder *builder;
 };
 
-/* ctl-write.c and ctl-read.c: the commands */
+struct absence_result;
+
+/* the commands, one file each (ctl-write.c has away and back) */
 int ctl_cmd_away(struct ctl *c);
 int ctl_cmd_back(struct ctl *c);
 int ctl_cmd_import(struct ctl *c);
@@ -90,6 +95,32 @@ int ctl_cmd_show(struct ctl *c);
 int ctl_cmd_list(struct ctl *c);
 int ctl_cmd_check(struct ctl *c);
 int ctl_cmd_explain(struct ctl *c);
+
+/* ctl-write.c: shared with ctl-import.c */
+int ctl_bad(const char *opt, const char *value, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+int ctl_apply(struct ctl *c, const struct dir_entry *entry,
+	      struct dir_mod *mods, size_t n);
+int ctl_need_class(struct ctl *c, const struct dir_entry *entry,
+		   int *need_r);
+void ctl_value_add(GPtrArray *list, const char *value);
+
+/* ctl-chain.c: delegation as deputyctl walks it */
+const struct dir_strings *ctl_values_of(const struct dir_entry *e,
+					const char **attr_r);
+int ctl_away(const struct dir_entry *e, time_t t,
+	     struct absence_result *res);
+int ctl_lookup_value(struct ctl *c, const char *value,
+		     struct dir_entry **de_r, char **error_r);
+int ctl_resolve(struct ctl *c, const struct dir_entry *e, time_t t,
+		struct dir_strings *addrs, struct dir_strings *warnings,
+		char **error_r);
+int ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
+	      unsigned int depth, const char *zone, struct ctl_json *j,
+	      unsigned int *lookups, char **error_r);
+
+/* ctl-list.c: shared with ctl-check.c */
+int ctl_list_dns(struct ctl *c, char ***dns_r);
 
 /* deputyctl.c */
 void ctl_settings(const struct ctl *c, struct dir_settings *set);
@@ -100,6 +131,9 @@ int ctl_usage(const char *arg, const char *fmt, ...)
 int ctl_usage2(const char *opt, const char *value, const char *msg);
 int ctl_unreachable(const char *arg, const char *why);
 int ctl_dir_status(int rc);
+char *ctl_escape(const char *text);
+const char *ctl_esc(const char *text);
+void ctl_esc_release(void);
 char *ctl_one_line(const char *text);
 int ctl_user(struct ctl *c, const char *arg, struct dir_entry **entry_r,
 	     char **error_r);
@@ -113,7 +147,6 @@ int ctl_time_at(const struct icaltimetype *tt, const char *zone,
 		time_t *t_r);
 int ctl_same_dn(const char *a, const char *b);
 int ctl_is_dn(const char *value);
-int ctl_address_ok(const char *value);
 int ctl_domain_is_local(struct ctl *c, const struct dir_entry *user,
 			const char *address);
 char *ctl_new_uid(void);
@@ -146,5 +179,6 @@ void ctl_json_bool(struct ctl_json *j, const char *key, int value);
 void ctl_json_time(struct ctl_json *j, const char *key, time_t t,
 		   const char *zone);
 void ctl_json_print(struct ctl_json *j, FILE *out);
+void ctl_json_discard(struct ctl_json *j);
 
 #endif

@@ -379,6 +379,7 @@ main(int argc, char **argv)
 	dir_close(&c.dir);
 	conf_free(&c.conf);
 	g_ptr_array_free(args.delegates, TRUE);
+	ctl_esc_release();
 	if (fflush(stdout) != 0 && rc == CTL_OK)
 		rc = ctl_usage(NULL, "cannot write to standard output");
 	return rc;

@@ -243,6 +243,28 @@ delegate_entry(struct delegate_ctx *ctx, const struct dir_entry *de,
 	return 0;
 }
 
+/*
+ * delegate_lookup - look VALUE (a DN when BY_DN, else an address) up,
+ * counted against the lookup cap; -1 with *ctx->error_r set on error
+ */
+static int
+delegate_lookup(struct delegate_ctx *ctx, const char *attr, const char *value,
+		int by_dn, struct dir_entry **entry_r)
+{
+	char   *error = NULL;
+	int	rc;
+
+	*entry_r = NULL;
+	ctx->lookups++;
+	rc = by_dn ? dir_lookup_dn(ctx->dir, value, entry_r, &error) :
+	    dir_lookup(ctx->dir, value, entry_r, &error);
+	if (rc < 0)
+		*ctx->error_r = g_strdup_printf("looking up %s '%s': %s", attr,
+		    value, error != NULL ? error : "failed");
+	g_free(error);
+	return rc;
+}
+
 /* delegate_expand - resolve the delegates of ENTRY at DEPTH */
 static int
 delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
@@ -251,9 +273,8 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 	const struct dir_strings *values;
 	struct dir_entry *de;
 	const char *attr, *value;
-	char   *error;
 	size_t	i;
-	int	rc;
+	int	by_dn, rc;
 
 	values = delegate_values(entry, &attr);
 	for (i = 0; i < values->count; i++) {
@@ -268,58 +289,39 @@ delegate_expand(struct delegate_ctx *ctx, const struct dir_entry *entry,
 				      DELEGATE_MAX_LOOKUPS);
 			return 0;
 		}
-		de = NULL;
-		error = NULL;
-		if (delegate_is_dn(value)) {
-			if (delegate_seen_dn(ctx, value)) {
-				delegate_warn_seen(ctx, attr, value, entry);
-				continue;
-			}
-			ctx->lookups++;
-			rc = dir_lookup_dn(ctx->dir, value, &de, &error);
-			if (rc < 0) {
-				*ctx->error_r = g_strdup_printf(
-				    "looking up %s '%s': %s", attr, value,
-				    error != NULL ? error : "failed");
-				g_free(error);
-				return -1;
-			}
-			if (rc == 0) {
-				delegate_warn(ctx, "%s '%s' names no entry",
-					      attr, value);
-				continue;
-			}
-		} else {
-			if (!delegate_address_ok(value)) {
-				delegate_warn(ctx, "%s '%s' is neither a DN "
-					      "nor an address", attr, value);
-				continue;
-			}
-			if (delegate_seen_address(ctx, value)) {
-				delegate_warn_seen(ctx, attr, value, entry);
-				continue;
-			}
-			ctx->lookups++;
-			rc = dir_lookup(ctx->dir, value, &de, &error);
-			if (rc < 0) {
-				*ctx->error_r = g_strdup_printf(
-				    "looking up %s '%s': %s", attr, value,
-				    error != NULL ? error : "failed");
-				g_free(error);
-				return -1;
-			}
-			if (rc == 0) {
-				(void)delegate_add(ctx, value);
-				continue;
-			}
-			/* the same person reached under another name */
-			if (de->dn != NULL && delegate_seen_dn(ctx, de->dn)) {
-				delegate_warn_seen(ctx, attr, value, entry);
-				dir_entry_free(&de);
-				continue;
-			}
+		by_dn = delegate_is_dn(value);
+		if (by_dn && delegate_seen_dn(ctx, value)) {
+			delegate_warn_seen(ctx, attr, value, entry);
+			continue;
 		}
-		g_free(error);
+		if (!by_dn && !delegate_address_ok(value)) {
+			delegate_warn(ctx, "%s '%s' is neither a DN "
+				      "nor an address", attr, value);
+			continue;
+		}
+		if (!by_dn && delegate_seen_address(ctx, value)) {
+			delegate_warn_seen(ctx, attr, value, entry);
+			continue;
+		}
+		rc = delegate_lookup(ctx, attr, value, by_dn, &de);
+		if (rc < 0)
+			return -1;
+		if (rc == 0 && by_dn) {
+			delegate_warn(ctx, "%s '%s' names no entry",
+				      attr, value);
+			continue;
+		}
+		if (rc == 0) {
+			(void)delegate_add(ctx, value);
+			continue;
+		}
+		/* the same person reached under another name */
+		if (!by_dn && de->dn != NULL &&
+		    delegate_seen_dn(ctx, de->dn)) {
+			delegate_warn_seen(ctx, attr, value, entry);
+			dir_entry_free(&de);
+			continue;
+		}
 		delegate_mark_entry(ctx, de);
 		rc = delegate_entry(ctx, de, depth);
 		dir_entry_free(&de);

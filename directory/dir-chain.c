@@ -17,6 +17,7 @@
 
 #include <string.h>
 
+#include "addr.h"
 #include "dir-chain.h"
 
 /* dir_chain_values - the delegate list of E and the attribute it came from */
@@ -56,23 +57,11 @@ dir_chain_is_dn(const char *value)
 	return strchr(value, '=') != NULL && strchr(value, '@') == NULL;
 }
 
-/* dir_chain_address_ok - a plausible address: one '@', no blanks, bounded */
+/* dir_chain_address_ok - an address deputy-lda would forward to */
 int
 dir_chain_address_ok(const char *value)
 {
-	const char *at, *p;
-
-	if (strlen(value) > 320)
-		return 0;
-	at = strrchr(value, '@');
-	if (at == NULL || at == value || at[1] == '\0'
-	    || strchr(at + 1, '.') == NULL)
-		return 0;
-	for (p = value; *p != '\0'; p++)
-		if ((unsigned char)*p <= ' ' || *p == '<' || *p == '>'
-		    || *p == ',' || *p == '(' || *p == ')' || *p == 0x7f)
-			return 0;
-	return 1;
+	return addr_is_safe(value);
 }
 
 /* dir_chain_same_dn - whether two DNs name the same entry */

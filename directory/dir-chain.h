@@ -62,7 +62,8 @@ int dir_chain_away(const struct dir_entry *e, time_t t,
 /* dir_chain_is_dn - whether a delegate VALUE is a DN, not an address */
 int dir_chain_is_dn(const char *value);
 
-/* dir_chain_address_ok - a plausible address: one '@', no blanks */
+/* dir_chain_address_ok - an address deputy-lda would forward to
+   (lib/addr.h's addr_is_safe()) */
 int dir_chain_address_ok(const char *value);
 
 /* dir_chain_same_dn - whether two DNs name the same entry */

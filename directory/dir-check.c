@@ -19,19 +19,78 @@
 #include "dir-chain.h"
 #include "dir-check.h"
 
-/* dir_check_one_line - TEXT with control characters as spaces, bounded */
+/*
+ * dir_check_hidden - whether C changes what a terminal shows around it:
+ * C1 controls, the Unicode line and paragraph separators, the
+ * bidirectional controls
+ */
+static int
+dir_check_hidden(gunichar c)
+{
+	return (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029
+	    || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
+	    || (c >= 0x2066 && c <= 0x2069);
+}
+
+/* dir_check_escape - TEXT with every control character as an escape */
+char *
+dir_check_escape(const char *text)
+{
+	GString *out;
+	const char *p, *end;
+
+	if (text == NULL)
+		return g_strdup("");
+	out = g_string_sized_new(strlen(text));
+	end = text + strlen(text);
+	for (p = text; p < end;) {
+		unsigned char ch = (unsigned char)*p;
+		gunichar c;
+
+		if (ch < 0x20 || ch == 0x7f) {
+			if (ch == '\n')
+				g_string_append(out, "\\n");
+			else if (ch == '\r')
+				g_string_append(out, "\\r");
+			else if (ch == '\t')
+				g_string_append(out, "\\t");
+			else
+				g_string_append_printf(out, "\\x%02x", ch);
+			p++;
+			continue;
+		}
+		if (ch < 0x80) {
+			g_string_append_c(out, (char)ch);
+			p++;
+			continue;
+		}
+		c = g_utf8_get_char_validated(p, (gssize)(end - p));
+		if (c == (gunichar)-1 || c == (gunichar)-2) {
+			g_string_append_printf(out, "\\x%02x", ch);
+			p++;
+			continue;
+		}
+		if (dir_check_hidden(c))
+			g_string_append_printf(out, "\\u{%04x}", (unsigned)c);
+		else
+			g_string_append_len(out, p, g_utf8_next_char(p) - p);
+		p = g_utf8_next_char(p);
+	}
+	return g_string_free(out, FALSE);
+}
+
+/* dir_check_one_line - TEXT escaped, trimmed, at most ~400 bytes */
 static char *
 dir_check_one_line(const char *text)
 {
-	char   *copy, *p;
+	char   *copy, *cut;
 
-	copy = g_strdup(text != NULL ? text : "");
-	for (p = copy; *p != '\0'; p++)
-		if ((unsigned char)*p < 0x20 || *p == 0x7f)
-			*p = ' ';
+	copy = dir_check_escape(text);
 	g_strstrip(copy);
-	if (strlen(copy) > 400)
-		strcpy(copy + 396, "...");
+	if (strlen(copy) > 400) {
+		cut = g_utf8_find_prev_char(copy, copy + 397);
+		strcpy(cut != NULL ? cut : copy + 396, "...");
+	}
 	return copy;
 }
 

@@ -11,7 +11,8 @@
  *	- expired: an absence none of whose instances ends after now;
  *	- no-delegate: an absence that is not over, and nobody to cover;
  *	- unknown-delegate: a delegate DN that names no entry, an address
- *	  in a local domain that names nobody, a value that is neither;
+ *	  in a local domain that names nobody, a value that is neither a
+ *	  DN nor an address deputy-lda would forward to (addr_is_safe());
  *	- self-delegate: a user who names itself;
  *	- away-delegate: a user away now whose delegate is away too and
  *	  has no delegates of its own (the copy stops there);
@@ -35,7 +36,7 @@
 struct dir_problem {
 	const char *kind;		/* "bad-ical", "expired", ... */
 	char   *dn;
-	char   *detail;			/* one line */
+	char   *detail;			/* one line, escaped */
 };
 
 struct dir_check_settings {
@@ -43,6 +44,14 @@ struct dir_check_settings {
 	const char *zone;		/* for the times in details */
 	const char *const *internal_domains;	/* NULL-terminated, or NULL */
 };
+
+/*
+ * dir_check_escape - TEXT with every control character written as an
+ * escape (\n, \r, \t, \xHH for other C0 controls, DEL and bytes that
+ * are not UTF-8, \u{HHHH} for C1, line separators and bidi controls):
+ * how the helpdesk tools show a value from the directory on one line
+ */
+char *dir_check_escape(const char *text);
 
 /* dir_problems_new - an empty list of struct dir_problem */
 GPtrArray *dir_problems_new(void);

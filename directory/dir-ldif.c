@@ -2,51 +2,41 @@
  * NAME
  *	dir-ldif - the embedded directory: entries from an LDIF file
  * SUMMARY
- *	dir_open() reads the whole file (RFC 2849, entries or
- *	"changetype: add" records) with libldap's LDIF reader and keeps the
- *	entries in memory, indexed by lowercased address (mail and the
- *	configured alias attributes) and by normalized DN. Lookups return
- *	copies. Attribute names match case-insensitively; descriptions with
+ *	dir_open() reads the whole file with the LDIF reader of this folder
+ *	(ldif-reader.c: libldap's ldif_read_record() and line parser; RFC
+ *	2849 entries or "changetype: add" records) and keeps the entries in
+ *	memory, indexed by lowercased address (mail and the configured
+ *	alias attributes) and by normalized DN. Lookups return copies.
+ *	Attribute names match case-insensitively; descriptions with
  *	options ("displayName;lang-de") are ignored.
  * DIAGNOSTICS
- *	dir_open() fails, naming the file and the line, on: a missing or
- *	unreadable file, a file over 64 MiB, a line that does not parse
- *	(including bad base64), a record without "dn:", a changetype other
- *	than add, controls, URL values ("attr:< file:..."), "include:",
- *	a NUL byte or bad UTF-8 in an attribute deputy uses, more than
+ *	dir_open() fails, naming the file and the line, on what the reader
+ *	refuses (see ldif-reader.h: a missing or unreadable file, a file
+ *	over 64 MiB, a line that does not parse, a record without "dn:",
+ *	a changetype other than add, controls, URL values, "include:") and
+ *	on: a NUL byte or bad UTF-8 in an attribute deputy uses, more than
  *	1024 values or a value over 64 KiB, an unknown deputyNotice, and a
  *	DN or an address that two entries share. A file that loads is
  *	consistent: lookups never fail.
  * SECURITY
  *	The file is configuration, but still bounded: libldap would fetch
- *	URL values and follow "include:" to any file; both are refused.
- * BUGS
- *	libldap skips a line that starts with a digit at the head of a
- *	record (a slapcat index); line numbers after one are off by one.
+ *	URL values and follow "include:" to any file; the reader refuses
+ *	both.
  */
 
 #ifdef HAVE_CONFIG_H
 #include "config.h"
 #endif
 
-#include <sys/stat.h>
-
-#include <errno.h>
-#include <fcntl.h>
 #include <stdarg.h>
-#include <stdio.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <glib.h>
 #include <lber.h>
-#include <ldap.h>
-#include <ldif.h>
 
 #include "directory.h"
 #include "directory-private.h"
-
-#define LDIF_FILE_MAX	(64 * 1024 * 1024)
+#include "ldif-reader.h"
 
 struct ldif_dir {
 	struct dir dir;			/* must be first */
@@ -57,14 +47,9 @@ struct ldif_dir {
 
 /* Where we are in the file, for error messages. */
 struct ldif_loader {
-	const char *path;
 	const char *const *alias_attributes;
 	struct ldif_dir *ld;
-	const char *text;		/* the whole file, NUL-terminated */
-	size_t	size;
-	size_t	cursor_off;		/* start of physical line cursor_line */
-	unsigned long cursor_line;
-	int	first_record;
+	struct ldifr *reader;
 };
 
 /* Values of one record, collected before they become an entry. */
@@ -89,7 +74,7 @@ enum ldif_attr_kind {
 	LDIF_ATTR_ADDRESS,		/* trimmed and lowercased */
 };
 
-/* dir_ldif_fail - set *error_r to "FILE, line N: MESSAGE" */
+/* dir_ldif_fail - set *error_r to "LDIF file FILE, line N: MESSAGE" */
 static int __attribute__((format(printf, 4, 5)))
 dir_ldif_fail(const struct ldif_loader *lo, unsigned long line, char **error_r,
 	      const char *fmt, ...)
@@ -100,128 +85,9 @@ dir_ldif_fail(const struct ldif_loader *lo, unsigned long line, char **error_r,
 	va_start(ap, fmt);
 	msg = g_strdup_vprintf(fmt, ap);
 	va_end(ap);
-	if (line > 0)
-		*error_r = g_strdup_printf("LDIF file %s, line %lu: %s",
-					   lo->path, line, msg);
-	else
-		*error_r = g_strdup_printf("LDIF file %s: %s", lo->path, msg);
+	(void)ldifr_fail(lo->reader, line, error_r, "%s", msg);
 	g_free(msg);
 	return -1;
-}
-
-/* dir_ldif_read_file - the whole file into memory, bounded */
-static int
-dir_ldif_read_file(const char *path, char **text_r, size_t *size_r,
-		   char **error_r)
-{
-	struct stat st;
-	char   *buf;
-	size_t	got;
-	ssize_t	n;
-	int	fd;
-
-	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
-		*error_r = g_strdup_printf("LDIF file %s: %s", path,
-					   g_strerror(errno));
-		return -1;
-	}
-	if (fstat(fd, &st) < 0) {
-		*error_r = g_strdup_printf("LDIF file %s: %s", path,
-					   g_strerror(errno));
-		close(fd);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		*error_r = g_strdup_printf("LDIF file %s: not a regular file",
-					   path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_size > LDIF_FILE_MAX) {
-		*error_r = g_strdup_printf("LDIF file %s: larger than %d bytes",
-					   path, LDIF_FILE_MAX);
-		close(fd);
-		return -1;
-	}
-	buf = g_malloc((size_t)st.st_size + 1);
-	for (got = 0; got < (size_t)st.st_size; got += (size_t)n) {
-		n = read(fd, buf + got, (size_t)st.st_size - got);
-		if (n < 0 && errno == EINTR) {
-			n = 0;
-			continue;
-		}
-		if (n < 0) {
-			*error_r = g_strdup_printf("LDIF file %s: %s", path,
-						   g_strerror(errno));
-			g_free(buf);
-			close(fd);
-			return -1;
-		}
-		if (n == 0)
-			break;			/* shrank under us */
-	}
-	close(fd);
-	buf[got] = '\0';
-	*text_r = buf;
-	*size_r = got;
-	return 0;
-}
-
-/* dir_ldif_prescan - refuse NUL and "include:" before libldap sees them */
-static int
-dir_ldif_prescan(const struct ldif_loader *lo, char **error_r)
-{
-	unsigned long line;
-	const char *p, *end;
-
-	if (memchr(lo->text, '\0', lo->size) != NULL)
-		return dir_ldif_fail(lo, 0, error_r, "contains a NUL byte");
-	end = lo->text + lo->size;
-	for (p = lo->text, line = 1; p < end; line++) {
-		if ((size_t)(end - p) >= 8
-		    && g_ascii_strncasecmp(p, "include:", 8) == 0)
-			return dir_ldif_fail(lo, line, error_r,
-			    "\"include:\" is not supported");
-		if ((p = memchr(p, '\n', (size_t)(end - p))) == NULL)
-			break;
-		p++;
-	}
-	return 0;
-}
-
-/* dir_ldif_line_is_blank - whether physical line LINE (1-based) is empty */
-static int
-dir_ldif_line_is_blank(struct ldif_loader *lo, unsigned long line)
-{
-	const char *p, *nl;
-
-	/* Lines are asked for in increasing order: walk forward only. */
-	while (lo->cursor_line < line && lo->cursor_off < lo->size) {
-		p = lo->text + lo->cursor_off;
-		nl = memchr(p, '\n', lo->size - lo->cursor_off);
-		if (nl == NULL) {
-			lo->cursor_off = lo->size;
-			break;
-		}
-		lo->cursor_off = (size_t)(nl - lo->text) + 1;
-		lo->cursor_line++;
-	}
-	if (lo->cursor_line != line || lo->cursor_off >= lo->size)
-		return 1;
-	p = lo->text + lo->cursor_off;
-	return *p == '\n' || (*p == '\r' && p[1] == '\n');
-}
-
-/* dir_ldif_count_newlines - newlines in BUF[from..to) */
-static unsigned long
-dir_ldif_count_newlines(const char *buf, size_t from, size_t to)
-{
-	unsigned long n;
-
-	for (n = 0; from < to; from++)
-		if (buf[from] == '\n')
-			n++;
-	return n;
 }
 
 /* dir_ldif_record_init - an empty record */
@@ -488,208 +354,51 @@ dir_ldif_store(struct ldif_loader *lo, struct ldif_record *rec, char **error_r)
 	return 0;
 }
 
-/*
- * dir_ldif_base64_ok - whether the rest of a "name:: value" line decodes
- *
- * Checked here because libldap's decoder complains on stderr, and deputy
- * keeps stderr silent. Trailing blanks are cut off in place; '\r' marks
- * where ldif_getline() joined folded lines and is skipped.
- */
+/* dir_ldif_record - file the values of one record, then store it */
 static int
-dir_ldif_base64_ok(char *value)
-{
-	size_t	len, count, pad;
-	char   *p;
-
-	len = strlen(value);
-	while (len > 0 && (value[len - 1] == ' ' || value[len - 1] == '\t'))
-		value[--len] = '\0';
-	while (*value == ' ')
-		value++;
-	count = pad = 0;
-	for (p = value; *p != '\0'; p++) {
-		if (*p == '\r')
-			continue;
-		if (*p == '=') {
-			pad++;
-		} else if (pad > 0 || !(g_ascii_isalnum(*p) || *p == '+'
-					  || *p == '/')) {
-			return 0;
-		}
-		count++;
-	}
-	return count > 0 && count % 4 == 0 && pad <= 2;
-}
-
-/* dir_ldif_parse_record - one record from ldif_read_record() */
-static int
-dir_ldif_parse_record(struct ldif_loader *lo, char *buf,
-		      unsigned long first_line, char **error_r)
+dir_ldif_record(struct ldif_loader *lo, const struct ldifr_record *lr,
+		char **error_r)
 {
 	struct ldif_record rec;
-	struct berval type, value;
-	char   *copy, *next, *line, *colon;
-	unsigned long line_no, seen_lines, nlines;
-	size_t	seen_off;
-	int	freeval, expect_changetype, ret;
+	struct berval value;
+	guint	i;
+	int	ret = 0;
 
+	if (lr->dn == NULL)
+		return 0;		/* a lone "version: 1" */
 	dir_ldif_record_init(&rec);
-	copy = g_strdup(buf);		/* ldif_getline() rewrites buf */
-	seen_off = 0;
-	seen_lines = 0;
-	nlines = 0;
-	expect_changetype = 0;
-	ret = 0;
-	next = buf;
-	while (ret == 0 && (line = ldif_getline(&next)) != NULL) {
-		seen_lines += dir_ldif_count_newlines(copy, seen_off,
-						      (size_t)(line - buf));
-		seen_off = (size_t)(line - buf);
-		line_no = first_line + seen_lines;
+	rec.dn = g_strdup(lr->dn);
+	rec.dn_line = lr->line;
+	for (i = 0; i < lr->values->len && ret == 0; i++) {
+		const struct ldifr_value *v = g_ptr_array_index(lr->values, i);
 
-		if (strcmp(line, "-") == 0) {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "unexpected \"-\" (modify records are not "
-			    "supported)");
-			break;
-		}
-		if ((colon = strchr(line, ':')) == NULL) {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "missing ':' after attribute name");
-			break;
-		}
-		if (colon[1] == '<') {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "URL values are not supported");
-			break;
-		}
-		if (colon[1] == ':' && !dir_ldif_base64_ok(colon + 2)) {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "bad base64 value");
-			break;
-		}
-		freeval = 0;
-		if (ldif_parse_line2(line, &type, &value, &freeval) < 0) {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "cannot parse line (bad base64 value?)");
-			break;
-		}
-		nlines++;
-		if (type.bv_len == 0) {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "empty attribute name");
-		} else if (rec.dn == NULL) {
-			if (lo->first_record && nlines == 1
-			    && g_ascii_strcasecmp(type.bv_val,
-						  "version") == 0) {
-				if (value.bv_len != 1 || value.bv_val[0] != '1')
-					ret = dir_ldif_fail(lo, line_no,
-					    error_r, "unsupported LDIF "
-					    "version");
-			} else if (g_ascii_strcasecmp(type.bv_val, "dn") != 0) {
-				ret = dir_ldif_fail(lo, line_no, error_r,
-				    "record does not start with \"dn:\"");
-			} else if (value.bv_len == 0
-				   || value.bv_len > DIR_DN_MAX
-				   || memchr(value.bv_val, '\0',
-					     value.bv_len) != NULL) {
-				ret = dir_ldif_fail(lo, line_no, error_r,
-				    "empty, overlong or binary DN");
-			} else {
-				rec.dn = g_strndup(value.bv_val, value.bv_len);
-				g_strstrip(rec.dn);
-				rec.dn_line = line_no;
-				expect_changetype = 1;
-			}
-		} else if (g_ascii_strcasecmp(type.bv_val, "dn") == 0) {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "second \"dn:\" in one record "
-			    "(missing blank line?)");
-		} else if (g_ascii_strcasecmp(type.bv_val, "control") == 0) {
-			ret = dir_ldif_fail(lo, line_no, error_r,
-			    "controls are not supported");
-		} else if (g_ascii_strcasecmp(type.bv_val,
-					      "changetype") == 0) {
-			char   *ct = g_strndup(value.bv_val, value.bv_len);
-
-			g_strstrip(ct);
-			if (!expect_changetype)
-				ret = dir_ldif_fail(lo, line_no, error_r,
-				    "\"changetype:\" must follow "
-				    "\"dn:\"");
-			else if (g_ascii_strcasecmp(ct, "add") != 0)
-				ret = dir_ldif_fail(lo, line_no, error_r,
-				    "changetype '%s' is not "
-				    "supported (only add)", ct);
-			g_free(ct);
-			expect_changetype = 0;
-		} else {
-			expect_changetype = 0;
-			if (strchr(type.bv_val, ';') == NULL)
-				ret = dir_ldif_attribute(lo, &rec, line_no,
-							 type.bv_val, &value,
-							 error_r);
-		}
-		if (freeval)
-			ber_memfree(value.bv_val);
+		if (strchr(v->attr, ';') != NULL)
+			continue;	/* options: not ours */
+		value.bv_val = v->value;
+		value.bv_len = v->len;
+		ret = dir_ldif_attribute(lo, &rec, v->line, v->attr, &value,
+					 error_r);
 	}
-	if (ret == 0 && rec.dn != NULL)
+	if (ret == 0)
 		ret = dir_ldif_store(lo, &rec, error_r);
-	/* a record of only "version: 1" is fine; other records have a dn */
-	g_free(copy);
 	dir_ldif_record_clear(&rec);
 	return ret;
 }
 
-/* dir_ldif_load - read all records of the file */
+/* dir_ldif_load - every record of the reader's file */
 static int
 dir_ldif_load(struct ldif_loader *lo, char **error_r)
 {
-	LDIFFP *fp;
-	unsigned long lno, first_line, lines;
-	char   *buf;
-	int	buflen, rc = 0, ret;
+	struct ldifr_record *lr;
+	int	rc;
 
-	if (dir_ldif_prescan(lo, error_r) < 0)
-		return -1;
-	fp = ldif_open_mem((char *)lo->text, lo->size, "r");
-	if (fp == NULL)
-		return dir_ldif_fail(lo, 0, error_r, "cannot open for reading");
-	buf = NULL;
-	buflen = 0;
-	lno = 0;
-	ret = 0;
-	lo->first_record = 1;
-	for (;;) {
-		/*
-		 * A record that is only a digit line (a slapcat index) comes
-		 * back as "found" with nothing copied: clear the buffer so
-		 * that the previous record is not seen twice.
-		 */
-		if (buf != NULL)
-			buf[0] = '\0';
-		if (ret != 0
-		    || (rc = ldif_read_record(fp, &lno, &buf, &buflen)) <= 0)
-			break;
-		if (buf == NULL || buf[0] == '\0')
-			continue;
-		/*
-		 * lno is now the line that ended the record: a blank line,
-		 * or the record's own last line at the end of the file.
-		 */
-		lines = dir_ldif_count_newlines(buf, 0, strlen(buf));
-		first_line = lno - lines
-		    + (dir_ldif_line_is_blank(lo, lno) ? 0 : 1);
-		if (first_line == 0 || first_line > lno)
-			first_line = 1;
-		ret = dir_ldif_parse_record(lo, buf, first_line, error_r);
-		lo->first_record = 0;
+	while ((rc = ldifr_next(lo->reader, &lr, error_r)) == 1) {
+		rc = dir_ldif_record(lo, lr, error_r);
+		ldifr_record_free(&lr);
+		if (rc < 0)
+			return -1;
 	}
-	if (ret == 0 && rc < 0)
-		ret = dir_ldif_fail(lo, lno, error_r, "read error");
-	ber_memfree(buf);
-	ldif_close(fp);
-	return ret;
+	return rc;
 }
 
 /* dir_ldif_free - release the backend state */
@@ -720,13 +429,19 @@ dir_ldif_open(const struct dir_settings *set, struct dir **dir_r,
 	struct ldif_dir *ld;
 	char   *text;
 	size_t	size;
+	int	rc;
 
 	if (set->ldif_file == NULL || *set->ldif_file == '\0') {
 		*error_r = g_strdup("directory backend ldif: no ldif_file set");
 		return -1;
 	}
-	if (dir_ldif_read_file(set->ldif_file, &text, &size, error_r) < 0)
+	if (ldifr_read(set->ldif_file, &text, &size, error_r) < 0)
 		return -1;
+	memset(&lo, 0, sizeof(lo));
+	if (ldifr_open(set->ldif_file, text, size, &lo.reader, error_r) < 0) {
+		g_free(text);
+		return -1;
+	}
 	ld = g_new0(struct ldif_dir, 1);
 	ld->dir.ops = &dir_ldif_ops;
 	ld->entries = g_ptr_array_new();
@@ -734,20 +449,15 @@ dir_ldif_open(const struct dir_settings *set, struct dir **dir_r,
 					       g_free, NULL);
 	ld->by_dn = g_hash_table_new_full(g_str_hash, g_str_equal,
 					  g_free, NULL);
-	memset(&lo, 0, sizeof(lo));
-	lo.path = set->ldif_file;
 	lo.alias_attributes = set->alias_attributes;
 	lo.ld = ld;
-	lo.text = text;
-	lo.size = size;
-	lo.cursor_line = 1;
-	lo.cursor_off = 0;
-	if (dir_ldif_load(&lo, error_r) < 0) {
-		g_free(text);
+	rc = dir_ldif_load(&lo, error_r);
+	ldifr_close(&lo.reader);
+	g_free(text);
+	if (rc < 0) {
 		dir_ldif_free(ld);
 		return -1;
 	}
-	g_free(text);
 	*dir_r = &ld->dir;
 	return 0;
 }

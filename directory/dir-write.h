@@ -9,13 +9,17 @@
  *	The helpdesk tool also needs to find entries by uid, to list the
  *	entries that carry deputy attributes, and to change them. This
  *	module does that for both backends:
- *	- ldap: its own connection, bound with the identity in the
- *	  settings (deputyctl puts the operator's there), so slapd's ACLs
- *	  decide and modifiersName records who did it;
- *	- ldif: the file is read again, the changed records are written
- *	  back in place (other records, comments and folding are kept as
- *	  they were) to a temporary file in the same folder, fsynced and
- *	  renamed over the original, keeping its owner and mode.
+ *	- ldap: the connection of ldap-conn.c (as deputy-lda's lookups),
+ *	  bound with the identity in the settings (deputyctl puts the
+ *	  operator's there), so slapd's ACLs decide and modifiersName
+ *	  records who did it;
+ *	- ldif: the file is read again with the reader deputy-lda uses
+ *	  (ldif-reader.c), the changed record is written back in place
+ *	  (other records, comments and folding are kept as they were) to
+ *	  a temporary file in the same folder, fsynced and renamed over
+ *	  the original, keeping its group and mode, and its owner when the
+ *	  caller may (root); refused when the original's owner could not
+ *	  read the result.
  * DIAGNOSTICS
  *	Functions return 0 (or 1/0 for "found"/"not found"), -1 when the
  *	directory failed or cannot be reached, and -2 when the directory

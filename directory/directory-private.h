@@ -41,9 +41,6 @@ struct dir {
 extern const struct dir_ops dir_ldif_ops;
 extern const struct dir_ops dir_ldap_ops;
 
-/* dir_ldap_filter_escape - append VALUE[0..LEN) to OUT, RFC 4515 escaped */
-void dir_ldap_filter_escape(const char *value, size_t len, GString *out);
-
 /* dir_entry_dup - deep copy of ENTRY */
 struct dir_entry *dir_entry_dup(const struct dir_entry *entry);
 

@@ -4,8 +4,8 @@
  * SUMMARY
  *	dir_open() picks a backend by name from a fixed table and every
  *	lookup goes through its struct dir_ops. The entry helpers (copy,
- *	free, address match) and the DN normalizer are shared by all
- *	backends and by delegate resolution.
+ *	free, address match) and the DN normalizer (libldap's) are shared
+ *	by all backends and by delegate resolution.
  * DIAGNOSTICS
  *	See directory.h. An unknown backend name is an error that names it.
  *	Overlong addresses and DNs are not errors: they match nothing.
@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include <glib.h>
+#include <ldap.h>
 
 #include "directory.h"
 #include "directory-private.h"
@@ -205,42 +206,28 @@ dir_notice_parse(const char *text, enum dir_notice *notice_r)
 /*
  * dir_dn_normalize - comparable form of DN
  *
- * Not a full RFC 4514 canonicalization (that needs the schema): ASCII is
- * lowercased, spaces around unescaped ',', '+', '=' and at both ends are
- * dropped, and escapes are kept as written. Good enough to compare the
- * DNs that one directory writes about itself.
+ * libldap parses the DN and writes it again in LDAPv3 form
+ * (ldap_dn_normalize()): no blanks around separators, one way of
+ * escaping (hex for specials and for bytes over 0x7f), quotes gone; the
+ * result is then lowercased (ASCII). Not a schema-aware match (that
+ * needs the server), but the same entry written two ways compares
+ * equal. A value that does not parse as a DN is only trimmed and
+ * lowercased: it names nothing but itself.
  */
 char *
 dir_dn_normalize(const char *dn)
 {
-	GString *out;
-	size_t	hard_len;		/* length up to the last kept char */
-	const char *p;
+	char   *out = NULL, *norm;
 
-	out = g_string_sized_new(strlen(dn) + 1);
-	hard_len = 0;
-	p = dn;
-	while (*p == ' ')
-		p++;
-	while (*p != '\0') {
-		if (*p == '\\' && p[1] != '\0') {
-			g_string_append_c(out, '\\');
-			g_string_append_c(out, g_ascii_tolower(p[1]));
-			hard_len = out->len;
-			p += 2;
-		} else if (*p == ',' || *p == '=' || *p == '+') {
-			g_string_truncate(out, hard_len);
-			g_string_append_c(out, *p);
-			hard_len = out->len;
-			for (p++; *p == ' '; p++)
-				;
-		} else {
-			g_string_append_c(out, g_ascii_tolower(*p));
-			if (*p != ' ')
-				hard_len = out->len;
-			p++;
-		}
+	if (ldap_dn_normalize(dn, LDAP_DN_FORMAT_LDAP, &out,
+			      LDAP_DN_FORMAT_LDAPV3) == LDAP_SUCCESS
+	    && out != NULL) {
+		norm = g_ascii_strdown(out, -1);
+		ldap_memfree(out);
+		return norm;
 	}
-	g_string_truncate(out, hard_len);
-	return g_string_free(out, FALSE);
+	if (out != NULL)
+		ldap_memfree(out);
+	norm = g_ascii_strdown(dn, -1);
+	return g_strstrip(norm);
 }

@@ -102,8 +102,8 @@ int dir_notice_parse(const char *text, enum dir_notice *notice_r);
 /* dir_strings_free - release the values of a list, leave it empty */
 void dir_strings_free(struct dir_strings *list);
 
-/* dir_dn_normalize - comparable form of DN (lowercase, no spaces around
-   ',', '=', '+'); the caller frees the result with g_free() */
+/* dir_dn_normalize - comparable form of DN (libldap's LDAPv3 form,
+   lowercased); the caller frees the result with g_free() */
 char *dir_dn_normalize(const char *dn);
 
 #endif

@@ -18,6 +18,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "decide.h"
 #include "envelope.h"
 #include "maildir.h"
@@ -162,6 +163,35 @@ decide_authenticated(const struct decide_input *in)
 	return in->auth != NULL && in->auth->authenticated;
 }
 
+/*
+ * decide_notice_from - a Sieve vacation's :from, when it is one of the
+ * user's own addresses by the directory: a script's :addresses do not
+ * count, or a script could name anybody there and then speak for them
+ */
+static void
+decide_notice_from(const struct decide_input *in, struct decision *d)
+{
+	const char *a = in->vacation_from;
+	char *base;
+	int own;
+
+	if (a == NULL || *a == '\0')
+		return;
+	own = g_ascii_strcasecmp(a, in->recipient) == 0 ||
+	    (in->entry != NULL && dir_entry_has_address(in->entry, a));
+	if (!own && in->delimiters != NULL && *in->delimiters != '\0') {
+		base = envelope_base(a, in->delimiters);
+		own = g_ascii_strcasecmp(base, in->recipient) == 0 ||
+		    (in->entry != NULL && dir_entry_has_address(in->entry,
+		    base));
+		g_free(base);
+	}
+	if (own)
+		d->notice_from = a;
+	else
+		d->notice_from_refused = 1;
+}
+
 /* decide_is_internal_address - whether ADDRESS is in one of our domains */
 int
 decide_is_internal_address(const struct decide_input *in, const char *address)
@@ -231,11 +261,16 @@ decide_notice(const struct decide_input *in, struct decision *d)
 	const struct facts *f = in->facts;
 	enum dir_notice policy = decide_notice_policy(in);
 	int null_sender = in->sender == NULL || *in->sender == '\0';
+	/* an address that cannot go into a header or an argv safely is
+	 * no return path either: no notice goes to it */
+	int no_return = null_sender || !addr_is_safe(in->sender);
 	const char *why = NULL;
 	int spam_known;
 
 	/* 1. envelope */
-	decide_rule(d, DR_NULL_SENDER, null_sender, "the envelope sender is <>");
+	decide_rule(d, DR_NULL_SENDER, no_return, null_sender ?
+	    "the envelope sender is <>" :
+	    "the envelope sender is not a usable address");
 	decide_rule(d, DR_SYSTEM_SENDER, !null_sender &&
 	    decide_is_system_sender(in->sender, in->system_senders),
 	    "the envelope sender is a system or list address");
@@ -295,7 +330,7 @@ decide_notice(const struct decide_input *in, struct decision *d)
 }
 
 /* decide_strv_add - append a copy of S */
-static void
+void
 decide_strv_add(struct dir_strings *list, const char *s)
 {
 	list->values = g_renew(char *, list->values, list->count + 2);
@@ -477,7 +512,7 @@ decide_redirect(const struct decide_input *in, struct decision *d)
 }
 
 /* decide_strv_has - whether LIST holds S (any case) */
-static int
+int
 decide_strv_has(const struct dir_strings *list, const char *s)
 {
 	for (size_t i = 0; i < list->count; i++)
@@ -605,8 +640,16 @@ decide_split(const struct decide_input *in, struct decision *d)
 			else
 				decide_strv_add(&d->fwd_internal, a);
 		}
+	/* a sender with a control character or an angle bracket cannot
+	 * stand in an SMTP command, nor would sendmail take it: the
+	 * forwards go from the null sender instead (an argv word is safe
+	 * either way; a refusal would bring the message back for ever) */
+	d->fwd_sender_null = in->sender != NULL &&
+	    strpbrk(in->sender, "<>\x7f\x01\x02\x03\x04\x05\x06\x07\x08\t\n"
+	    "\x0b\x0c\r\x0e\x0f\x10\x11\x12\x13\x14\x15\x16\x17\x18\x19\x1a"
+	    "\x1b\x1c\x1d\x1e\x1f") != NULL;
 	d->fwd_external_srs = d->fwd_external.count > 0 &&
-	    in->sender != NULL && *in->sender != '\0';
+	    in->sender != NULL && *in->sender != '\0' && !d->fwd_sender_null;
 }
 
 /* decide - fill OUT from IN; release OUT with decision_clear() */
@@ -633,6 +676,7 @@ decide(const struct decide_input *in, struct decision *out)
 	}
 	decide_mailbox(in, out);
 	decide_split(in, out);
+	decide_notice_from(in, out);
 }
 
 /* decide_state - apply the state store's VERDICT to a due notice */

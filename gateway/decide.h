@@ -114,6 +114,7 @@ struct decide_input {
 	const char *srs_original;	/* our SRS address, verified: the
 					 * bounce goes back to this sender */
 	int copy_seen;			/* state: it has this forward copy */
+	const char *vacation_from;	/* a Sieve vacation's :from, or NULL */
 
 	/* verdicts on the message (trust gate) */
 	const struct trust_verdict *auth;	/* NULL: not authenticated */
@@ -158,6 +159,12 @@ struct decision {
 	struct dir_strings fwd_internal;	/* owned: keep the sender */
 	struct dir_strings fwd_external;	/* owned: outside delegates */
 	int fwd_external_srs;			/* they get an SRS0 sender */
+	int fwd_sender_null;			/* the sender is unusable: the
+						 * forwards go from <> */
+
+	/* the notice's From: the vacation's :from when it is the user's */
+	const char *notice_from;		/* borrowed, or NULL: default */
+	int notice_from_refused;		/* a :from that is not */
 };
 
 /*
@@ -200,5 +207,11 @@ const char *decide_reason_name(enum decide_reason r);
 
 /* decide_is_system_sender - MAILER-DAEMON, postmaster, *-request, ... */
 int decide_is_system_sender(const char *address, const char *const *extra);
+
+/* decide_strv_add - append a copy of S to LIST */
+void decide_strv_add(struct dir_strings *list, const char *s);
+
+/* decide_strv_has - whether LIST holds S (any case) */
+int decide_strv_has(const struct dir_strings *list, const char *s);
 
 #endif

@@ -52,6 +52,7 @@ struct engine_rcpt {
 	struct dir_strings redirects;	/* the script's, safe ones */
 	char **own;			/* more own addresses (:addresses) */
 	const struct vacation_request *vac;	/* Sieve vacation, or NULL */
+	char *vac_from;			/* its usable :from, lowercased */
 	char *notice_key;		/* dedupe: template set or vacation id */
 	unsigned int notice_period;	/* seconds */
 	int copy_seen;

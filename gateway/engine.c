@@ -62,13 +62,13 @@ engine_open(const char *config_path, unsigned int flags,
 	}
 	if (e->conf->lmtp != NULL) {
 		struct relay_settings rs = { e->conf->lmtp, 1,
-		    e->conf->hostname, e->conf->lmtp_timeout };
+		    e->conf->hostname, e->conf->lmtp_timeout, 0 };
 
 		e->store = relay_new(&rs);
 	}
 	if (e->conf->smtp != NULL) {
 		struct relay_settings rs = { e->conf->smtp, 0,
-		    e->conf->hostname, e->conf->submit_timeout };
+		    e->conf->hostname, e->conf->submit_timeout, 0 };
 
 		e->smtp = relay_new(&rs);
 	}
@@ -171,20 +171,6 @@ engine_state(struct engine_run *run)
 	return run->state;
 }
 
-/* engine_body_offset - skip a leading mbox "From " line */
-static off_t
-engine_body_offset(int fd)
-{
-	char buf[2048];
-	ssize_t n = pread(fd, buf, sizeof(buf), 0);
-	char *nl;
-
-	if (n < 5 || memcmp(buf, "From ", 5) != 0)
-		return 0;
-	nl = memchr(buf, '\n', (size_t)n);
-	return nl ? (off_t)(nl - buf + 1) : 0;
-}
-
 /* engine_trust - whether the envelope sender is authenticated */
 static void
 engine_trust(struct engine_run *run)
@@ -261,6 +247,7 @@ engine_input(struct engine_run *run, struct engine_rcpt *r,
 	in->reject_discards = c->sieve_reject_discards;
 	in->srs_original = r->rec->srs_original;
 	in->copy_seen = r->copy_seen;
+	in->vacation_from = r->vac_from;
 	in->auth = &run->auth;
 	in->spam = &run->spam;
 	in->spam_policy = &run->spam_policy;
@@ -391,7 +378,7 @@ engine_run(struct engine *e, const struct spool *msg,
 	run->res = res;
 	run->now = req->now != 0 ? req->now : time(NULL);
 	run->sender = envelope_sender(req->sender);
-	run->body_offset = engine_body_offset(msg->fd);
+	run->body_offset = facts_mbox_line_end(msg->fd);
 	conf_spam_policy(e->conf, &run->spam_policy);
 
 	memset(&fset, 0, sizeof(fset));

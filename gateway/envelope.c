@@ -111,29 +111,3 @@ envelope_domain(const char *address)
 	return at != NULL ? at + 1 : "";
 }
 
-#define ENVELOPE_MAX_ADDRESS 320
-
-/* envelope_safe_address - see envelope.h */
-int
-envelope_safe_address(const char *a)
-{
-	size_t n = strlen(a);
-	const char *at = strchr(a, '@'), *p;
-
-	if (n == 0 || n > ENVELOPE_MAX_ADDRESS || a[0] == '-' || at == NULL ||
-	    at == a || at[1] == '\0' || strchr(at + 1, '@') != NULL)
-		return 0;
-	for (p = a; *p != '\0'; p++)
-		if ((unsigned char)*p <= 0x20 || *p == 0x7f ||
-		    strchr("<>,;\"\\", *p) != NULL)
-			return 0;
-	for (p = a; p < at; p++)
-		if (strchr("()[]:", *p) != NULL)
-			return 0;
-	p = at + 1;
-	n = strlen(p);
-	if (*p == '[')			/* "[" text "]", nothing after */
-		return n > 2 && strcspn(p + 1, "[]") == n - 2 &&
-		    p[n - 1] == ']';
-	return strcspn(p, "()[]:") == n;
-}

@@ -36,17 +36,6 @@ void envelope_recipient(const char *given, const char *delimiters,
 /* envelope_base - ADDRESS without its detail (a copy, lowercased) */
 char *envelope_base(const char *address, const char *delimiters);
 
-/*
- * envelope_safe_address - whether A may go into a header field or an
- * argv: LOCAL@DOMAIN with one '@', no control character, white space or
- * RFC 5322 special in either part (so no quoted local part), at most 320
- * bytes, not starting with '-'. DOMAIN may be a literal "[...]" as a
- * whole. (GMime would write "a@b@c" as "a@b", and read "[a@b" as a
- * domain literal.) Every sender, delegate and redirect deputy writes
- * into a header or hands to sendmail passes this first.
- */
-int envelope_safe_address(const char *a);
-
 /* envelope_domain - the part after the last '@', or "" */
 const char *envelope_domain(const char *address);
 

@@ -88,10 +88,6 @@ struct facts {
 	/* Authentication-Results and spam headers, top level only */
 	struct facts_trust_header trust_headers[FACTS_MAX_TRUST_HEADERS];
 	size_t ntrust_headers;
-
-	/* trust gate (the sender's authentication: trust.h's verdict) */
-	int spam_known;			/* a trusted score was found */
-	double spam_score;
 };
 
 struct facts_settings {
@@ -102,6 +98,12 @@ struct facts_settings {
 /* facts_parse - read the message at FD (rewound first) */
 int facts_parse(int fd, const struct facts_settings *set,
 		struct facts **facts_r, char **error_r);
+
+/*
+ * facts_mbox_line_end - where the message at FD begins: past a leading
+ * mbox "From " line (some MTAs' pipes write one), else 0
+ */
+off_t facts_mbox_line_end(int fd);
 
 /* facts_free - release; sets *facts to NULL */
 void facts_free(struct facts **facts);

@@ -27,7 +27,6 @@ static const struct fail_info fail_table[FAIL_COUNT] = {
 	[FAIL_SPOOL] =		{ "spool", "4.3.0", EX_TEMPFAIL, 452, 3 },
 	[FAIL_DIRECTORY] =	{ "directory", "4.4.3", EX_TEMPFAIL, 451, 3 },
 	[FAIL_MAILBOX] =	{ "mailbox", "4.3.0", EX_TEMPFAIL, 452, 3 },
-	[FAIL_MAILBOX_NAME] =	{ "mailbox-name", "4.1.3", EX_TEMPFAIL, 451, 2 },
 	[FAIL_SUBMIT] =		{ "submit", "4.3.0", EX_TEMPFAIL, 451, 3 },
 	[FAIL_SECRET] =		{ "secret", "4.3.5", EX_TEMPFAIL, 451, 2 },
 	[FAIL_RESOURCE] =	{ "resource", "4.3.0", EX_TEMPFAIL, 452, 3 },

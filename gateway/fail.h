@@ -24,7 +24,6 @@ enum fail_class {
 	FAIL_SPOOL,		/* the spool could not be written */
 	FAIL_DIRECTORY,		/* the directory failed or did not answer */
 	FAIL_MAILBOX,		/* a mailbox copy could not be made durable */
-	FAIL_MAILBOX_NAME,	/* the recipient has no usable mailbox name */
 	FAIL_SUBMIT,		/* sendmail or the reinjection failed */
 	FAIL_SECRET,		/* a key file could not be used */
 	FAIL_RESOURCE,		/* out of memory or descriptors */

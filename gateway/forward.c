@@ -16,7 +16,7 @@
  *	the SRS key cannot be read. A state store that fails is logged and
  *	ignored: the forward goes out, at worst once more on a retry.
  * SECURITY
- *	Every address was checked by envelope_safe_address() before it got
+ *	Every address was checked by addr_is_safe() before it got
  *	into the record; sendmail gets them after "--".
  */
 
@@ -27,6 +27,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "engine-private.h"
 #include "log.h"
 #include "submit.h"
@@ -270,7 +271,8 @@ forward_group(struct engine_run *run, struct engine_rcpt *r,
 	}
 	prefix = forward_prefix(run, rcpt, to);
 	forward_fix_newlines(run, prefix);
-	rc = engine_submit(run, sender != NULL ? sender : run->sender,
+	rc = engine_submit(run, sender != NULL ? sender :
+	    r->rec->d.fwd_sender_null ? "" : run->sender,
 	    (const char *const *)to->values, prefix, 1, error_r);
 	g_free(prefix);
 	g_free(sender);

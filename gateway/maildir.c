@@ -22,16 +22,29 @@
 
 #define MAILDIR_BUF (64 * 1024)
 
-/* maildir_safe_part - whether PART may become one path component */
-static int
-maildir_safe_part(const char *part)
+/*
+ * maildir_part - PART made one safe path component: '/', '%', control
+ * bytes and a leading '.' are written %XX, an empty part "%00" (no
+ * byte decodes to it). Injective, so two recipients never share a
+ * Maildir by accident; the plain addresses of real users are unchanged.
+ */
+static char *
+maildir_part(const char *part)
 {
-	if (*part == '\0' || *part == '.')
-		return 0;
-	for (const char *p = part; *p != '\0'; p++)
-		if (*p == '/' || (unsigned char)*p < 0x20 || *p == 0x7f)
-			return 0;
-	return strstr(part, "..") == NULL;
+	GString *out = g_string_sized_new(strlen(part) + 8);
+
+	if (*part == '\0')
+		g_string_append(out, "%00");
+	for (const char *p = part; *p != '\0'; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (c == '/' || c == '%' || c < 0x20 || c == 0x7f ||
+		    (c == '.' && p == part))
+			g_string_append_printf(out, "%%%02X", c);
+		else
+			g_string_append_c(out, (char)c);
+	}
+	return g_string_free(out, FALSE);
 }
 
 /* maildir_path - expand TEMPLATE (%u address, %l local part, %d domain) */
@@ -40,19 +53,15 @@ maildir_path(const char *tmpl, const char *address, char **path_r,
 	     char **error_r)
 {
 	const char *at = strrchr(address, '@');
-	char *local = at ? g_strndup(address, (gsize)(at - address)) :
+	char *raw = at ? g_strndup(address, (gsize)(at - address)) :
 	    g_strdup(address);
-	const char *domain = at ? at + 1 : "";
+	char *local = maildir_part(raw);
+	char *domain = at ? maildir_part(at + 1) : g_strdup("");
+	char *whole = maildir_part(address);
 	GString *out;
 	int ok = 1;
 
-	if (!maildir_safe_part(address) || !maildir_safe_part(local) ||
-	    (at != NULL && !maildir_safe_part(domain))) {
-		*error_r = g_strdup_printf("recipient \"%s\" cannot name a "
-		    "mailbox safely", address);
-		g_free(local);
-		return -1;
-	}
+	g_free(raw);
 	out = g_string_new(NULL);
 	for (const char *p = tmpl; *p != '\0'; p++) {
 		if (*p != '%') {
@@ -60,7 +69,7 @@ maildir_path(const char *tmpl, const char *address, char **path_r,
 			continue;
 		}
 		switch (*++p) {
-		case 'u': g_string_append(out, address); break;
+		case 'u': g_string_append(out, whole); break;
 		case 'l': g_string_append(out, local); break;
 		case 'd': g_string_append(out, domain); break;
 		case '%': g_string_append_c(out, '%'); break;
@@ -72,6 +81,8 @@ maildir_path(const char *tmpl, const char *address, char **path_r,
 			break;
 	}
 	g_free(local);
+	g_free(domain);
+	g_free(whole);
 	if (!ok) {
 		*error_r = g_strdup_printf("maildir template \"%s\": unknown "
 		    "%% sequence", tmpl);

@@ -12,11 +12,17 @@
  *	-1 with *error_r on any failure; a half-written tmp/ file is
  *	removed. The caller exits with a temporary failure.
  * SECURITY
- *	maildir_path() refuses addresses that could leave the template's
- *	directory: '/', a leading '.', control characters, "..".
+ *	maildir_path() never lets an address leave the template's
+ *	directory: '/', '%', control characters and a leading '.' of the
+ *	local part, the domain or the whole address are written %XX, so
+ *	"../../etc@example.org" is the one component "%2E.%2F..%2Fetc".
+ *	The recipient chose it: it is stored, not deferred.
  */
 
-/* maildir_path - expand TEMPLATE (%u address, %l local part, %d domain) */
+/*
+ * maildir_path - expand TEMPLATE (%u address, %l local part, %d domain);
+ * -1 only for a template with an unknown % sequence
+ */
 int maildir_path(const char *tmpl, const char *address, char **path_r,
 		 char **error_r);
 

@@ -14,7 +14,7 @@
  *	and then not sent is not retried. Neither is ever a reason to
  *	retry the message.
  * SECURITY
- *	The sender must pass envelope_safe_address(); a vacation's :from
+ *	The sender must pass addr_is_safe(); a vacation's :from
  *	must be one of the user's own addresses by the directory.
  */
 
@@ -25,6 +25,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "engine-private.h"
 #include "envelope.h"
 #include "log.h"
@@ -132,29 +133,13 @@ notify_delegate_names(struct engine_run *run, struct engine_rcpt *r)
 }
 
 /*
- * notify_is_own - whether ADDRESS is the user's, by the directory: a
- * script's :addresses do not count, or a script could name anybody
- * there and then send as them with :from.
- */
-static int
-notify_is_own(const struct engine_rcpt *r, const char *address)
-{
-	if (g_ascii_strcasecmp(address, r->rec->address) == 0)
-		return 1;
-	return r->entry != NULL && dir_entry_has_address(r->entry, address);
-}
-
-/*
- * notify_vacation - the Sieve vacation's subject, text and :from
- * replace the template's. :from must be one of the user's own
- * addresses: a script does not get to speak for somebody else.
+ * notify_vacation - the Sieve vacation's subject and text replace the
+ * template's; its :from is decide()'s to allow (decision.notice_from)
  */
 static void
-notify_vacation(struct engine_rcpt *r, char **subject, char **body,
-		char **from_r)
+notify_vacation(struct engine_rcpt *r, char **subject, char **body)
 {
 	char *text = vacation_body(r->vac);
-	char *from = vacation_from(r->vac);
 
 	if (r->vac->subject != NULL && *r->vac->subject != '\0') {
 		g_free(*subject);
@@ -166,13 +151,9 @@ notify_vacation(struct engine_rcpt *r, char **subject, char **body,
 	} else {
 		g_free(text);
 	}
-	if (from != NULL && !notify_is_own(r, from)) {
-		log_warn("to=<%s>: vacation :from <%s> is not one of the "
-		    "user's addresses; not used", r->rec->recipient, from);
-		g_free(from);
-		from = NULL;
-	}
-	*from_r = from;
+	if (r->rec->d.notice_from_refused)
+		log_warn("to=<%s>: vacation :from is not one of the user's "
+		    "addresses; not used", r->rec->recipient);
 }
 
 /*
@@ -188,18 +169,13 @@ engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
 	struct tmpl *t = NULL;
 	const char *rcpts[2] = { run->sender, NULL };
 	char *err = NULL, *subject = NULL, *body = NULL, *text = NULL;
-	char *until, *delegates, *vfrom = NULL;
+	char *until, *delegates;
 	const char *name = r->entry && r->entry->display_name ?
 	    r->entry->display_name : rec->address;
 	const char *from = r->entry && r->entry->mail ? r->entry->mail :
 	    rec->address;
 	int rc = -1;
 
-	if (!envelope_safe_address(run->sender)) {
-		log_warn("to=<%s>: notice not sent: sender unusable",
-		    rec->recipient);
-		return -1;
-	}
 	if (tmpl_load(c->template_dir, rec->notice_template,
 	    r->entry ? r->entry->language : NULL, &t, &err) != 0) {
 		log_warn("to=<%s>: notice not sent: %s", rec->recipient, err);
@@ -221,11 +197,10 @@ engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
 
 		tmpl_render(t, vars, &subject, &body);
 	}
-	if (r->vac != NULL) {
-		notify_vacation(r, &subject, &body, &vfrom);
-		if (vfrom != NULL)
-			from = vfrom;
-	}
+	if (r->vac != NULL)
+		notify_vacation(r, &subject, &body);
+	if (rec->d.notice_from != NULL)
+		from = rec->d.notice_from;
 	memset(&ni, 0, sizeof(ni));
 	ni.from_address = from;
 	ni.from_name = name != rec->address ? name : NULL;
@@ -262,7 +237,6 @@ out:
 	g_free(body);
 	g_free(until);
 	g_free(delegates);
-	g_free(vfrom);
 	tmpl_free(&t);
 	return rc;
 }

@@ -17,7 +17,7 @@
  * SECURITY
  *	The recipient comes from the MTA, the script from the user, the
  *	delegates from the directory: each address that may reach a header
- *	or an argv passes envelope_safe_address().
+ *	or an argv passes addr_is_safe().
  */
 
 #include "config.h"
@@ -26,6 +26,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "delegate.h"
 #include "engine-private.h"
 #include "envelope.h"
@@ -50,25 +51,6 @@ engine_srs_key(struct engine_run *run, char **error_r)
 		return 0;
 	return srs_key_load(run->conf->srs_key_file, &run->e->srs_key,
 	    error_r);
-}
-
-/* rcpt_strv_has - whether LIST holds S (any case) */
-static int
-rcpt_strv_has(const struct dir_strings *list, const char *s)
-{
-	for (size_t i = 0; i < list->count; i++)
-		if (g_ascii_strcasecmp(list->values[i], s) == 0)
-			return 1;
-	return 0;
-}
-
-/* rcpt_strv_add - append a copy of S */
-static void
-rcpt_strv_add(struct dir_strings *list, const char *s)
-{
-	list->values = g_renew(char *, list->values, list->count + 2);
-	list->values[list->count++] = g_strdup(s);
-	list->values[list->count] = NULL;
 }
 
 /*
@@ -98,7 +80,7 @@ rcpt_srs(struct engine_run *run, struct engine_rcpt *r, char **error_r)
 		g_free(err);
 		return 0;
 	}
-	if (!envelope_safe_address(orig)) {
+	if (!addr_is_safe(orig)) {
 		g_free(orig);
 		return 0;
 	}
@@ -208,14 +190,14 @@ rcpt_script_outcome(struct engine_run *run, struct engine_rcpt *r,
 	    i++) {
 		char *a = g_ascii_strdown(o->redirects[i], -1);
 
-		if (!envelope_safe_address(a))
+		if (!addr_is_safe(a))
 			log_warn("to=<%s>: Sieve redirect to an unusable "
 			    "address ignored", rec->recipient);
 		else if (r->redirects.count >= c->max_delegates)
 			log_warn("to=<%s>: Sieve redirect beyond %u addresses "
 			    "ignored", rec->recipient, c->max_delegates);
-		else if (!rcpt_strv_has(&r->redirects, a))
-			rcpt_strv_add(&r->redirects, a);
+		else if (!decide_strv_has(&r->redirects, a))
+			decide_strv_add(&r->redirects, a);
 		g_free(a);
 	}
 	if (o->vacation) {
@@ -298,7 +280,7 @@ engine_rcpt_prepare(struct engine_run *run, struct engine_rcpt *r,
 	if (rec->srs_original == NULL && run->req->vacation == NULL &&
 	    maildir_path(c->maildir, rec->address, &r->mailbox,
 	    error_r) != 0) {
-		*class_r = FAIL_MAILBOX_NAME;
+		*class_r = FAIL_CONFIG;	/* a bad template */
 		return -1;
 	}
 	rcpt_script(run, r);
@@ -309,6 +291,8 @@ engine_rcpt_prepare(struct engine_run *run, struct engine_rcpt *r,
 		r->own = g_strdupv(run->req->vacation->addresses);
 	}
 	rec->sieve_vacation = r->vac != NULL;
+	if (r->vac != NULL)
+		r->vac_from = vacation_from(r->vac);
 	rec->away_until = r->absence.end;
 	rec->notice_template = g_strdup(r->entry &&
 	    r->entry->template_name ? r->entry->template_name :
@@ -348,7 +332,7 @@ engine_rcpt_delegates(struct engine_run *run, struct engine_rcpt *r,
 		log_warn("to=<%s>: %s", r->rec->recipient, warnings.values[i]);
 	dir_strings_free(&warnings);
 	for (size_t i = 0; i < r->delegates.count; i++)
-		if (!envelope_safe_address(r->delegates.values[i])) {
+		if (!addr_is_safe(r->delegates.values[i])) {
 			log_warn("to=<%s>: delegate address rejected as unsafe",
 			    r->rec->recipient);
 			g_free(r->delegates.values[i]);
@@ -372,5 +356,6 @@ engine_rcpt_clear(struct engine_rcpt *r)
 	dir_strings_free(&r->redirects);
 	g_strfreev(r->own);
 	g_free(r->notice_key);
+	g_free(r->vac_from);
 	memset(r, 0, sizeof(*r));
 }

@@ -28,6 +28,7 @@
 
 #include <glib.h>
 
+#include "secret.h"
 #include "srs.h"
 
 #define SRS_HASH_LEN	4
@@ -88,57 +89,23 @@ srs_key_free(struct srs_key **key)
 	*key = NULL;
 }
 
-/* srs_key_load - keys from PATH (0600, owned by us); -1 with *error_r */
+/*
+ * srs_key_load - keys from PATH (0600, owned by us); -1 with *error_r
+ *
+ * lib/secret.c reads the file (no symbolic link, a regular file of
+ * ours with no group or other permissions, bounded); each line is a key.
+ */
 int
 srs_key_load(const char *path, struct srs_key **key_r, char **error_r)
 {
 	struct srs_key *key;
-	struct stat st;
 	char   *buf, *line, *next, *end;
 	size_t	got;
-	ssize_t	n;
-	int	fd;
 
 	*key_r = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
-	if (fd < 0) {
-		*error_r = g_strdup_printf("SRS key file %s: %s", path,
-					   g_strerror(errno));
+	if (secret_read(path, "SRS key file", SRS_FILE_MAX, &buf, &got,
+			error_r) < 0)
 		return -1;
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		*error_r = g_strdup_printf("SRS key file %s: not a regular "
-					   "file", path);
-		close(fd);
-		return -1;
-	}
-	if (st.st_uid != geteuid()
-	    || (st.st_mode & (S_IRWXG | S_IRWXO)) != 0) {
-		*error_r = g_strdup_printf("SRS key file %s: must be owned by "
-		    "uid %lu and mode 0600 or stricter (is uid %lu, mode "
-		    "%04o); refusing it", path, (unsigned long)geteuid(),
-		    (unsigned long)st.st_uid,
-		    (unsigned int)(st.st_mode & 07777));
-		close(fd);
-		return -1;
-	}
-	buf = g_malloc(SRS_FILE_MAX + 1);
-	got = 0;
-	while (got <= SRS_FILE_MAX) {
-		n = read(fd, buf + got, SRS_FILE_MAX + 1 - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	close(fd);
-	if (got > SRS_FILE_MAX) {
-		explicit_bzero(buf, SRS_FILE_MAX + 1);
-		g_free(buf);
-		*error_r = g_strdup_printf("SRS key file %s: too large", path);
-		return -1;
-	}
 	key = srs_key_alloc();
 	end = buf + got;
 	for (line = buf; line < end; line = next) {
@@ -159,15 +126,13 @@ srs_key_load(const char *path, struct srs_key **key_r, char **error_r)
 			    "line must be a key of %d to %d bytes, at most "
 			    "%d lines", path, SRS_KEY_MIN, SRS_KEY_MAX,
 			    SRS_KEYS_MAX);
-			explicit_bzero(buf, got);
-			g_free(buf);
+			secret_free(&buf, got);
 			srs_key_free(&key);
 			return -1;
 		}
 		g_ptr_array_add(key->keys, g_bytes_new(line, len));
 	}
-	explicit_bzero(buf, got);
-	g_free(buf);
+	secret_free(&buf, got);
 	if (key->keys->len == 0) {
 		srs_key_free(&key);
 		*error_r = g_strdup_printf("SRS key file %s: no key", path);

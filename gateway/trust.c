@@ -107,33 +107,6 @@ trust_org_domain(const char *psl_path, const char *name, int *strict_r)
 	return org;
 }
 
-/* trust_aligned - relaxed alignment: the same organizational domain */
-int
-trust_aligned(const char *psl_path, const char *a, const char *b,
-	      int *strict_r)
-{
-	char *na, *nb, *oa, *ob;
-	int same;
-
-	if (a == NULL || b == NULL || *a == '\0')
-		return 0;
-	if (g_ascii_strcasecmp(a, b) == 0)
-		return 1;
-	na = trust_domain_normalize(a);
-	nb = trust_domain_normalize(b);
-	same = na != NULL && nb != NULL && strcmp(na, nb) == 0;
-	g_free(na);
-	g_free(nb);
-	if (same)
-		return 1;
-	oa = trust_org_domain(psl_path, a, strict_r);
-	ob = trust_org_domain(psl_path, b, strict_r);
-	same = oa != NULL && ob != NULL && strcmp(oa, ob) == 0;
-	g_free(oa);
-	g_free(ob);
-	return same;
-}
-
 /* trust_same_domain - A and B name one domain (IDN forms aside) */
 static int
 trust_same_domain(const char *a, const char *b)
@@ -152,6 +125,27 @@ trust_same_domain(const char *a, const char *b)
 	g_free(nb);
 	return same;
 }
+
+/* trust_aligned - relaxed alignment: the same organizational domain */
+int
+trust_aligned(const char *psl_path, const char *a, const char *b,
+	      int *strict_r)
+{
+	char *oa, *ob;
+	int same;
+
+	if (trust_same_domain(a, b))
+		return 1;
+	if (a == NULL || b == NULL || *a == '\0')
+		return 0;
+	oa = trust_org_domain(psl_path, a, strict_r);
+	ob = trust_org_domain(psl_path, b, strict_r);
+	same = oa != NULL && ob != NULL && strcmp(oa, ob) == 0;
+	g_free(oa);
+	g_free(ob);
+	return same;
+}
+
 
 /* trust_domain_of - the domain of "local@domain", "@domain" or "domain" */
 static const char *
@@ -325,56 +319,4 @@ trust_authenticate(const struct facts *f, const char *sender,
 	}
 	v->detail = why != NULL ? why :
 	    g_strdup("no trusted Authentication-Results");
-}
-
-/* trust_parse_spam_value - the score in one spam header value */
-int
-trust_parse_spam_value(const char *value, double *score_r)
-{
-	const char *p;
-	char *end;
-	double v;
-
-	if (value == NULL)
-		return 0;
-	if ((p = strstr(value, "score=")) != NULL)
-		p += 6;			/* X-Spam-Status: No, score=-0.1 */
-	else if ((p = strchr(value, '[')) != NULL)
-		p += 1;			/* X-Spamd-Result: default: False [1.4 / 15] */
-	else
-		p = value;		/* X-Spam-Score, X-Rspamd-Score */
-	while (*p == ' ' || *p == '\t' || *p == '(')
-		p++;
-	if (!(g_ascii_isdigit(*p) || *p == '-' || *p == '+' || *p == '.'))
-		return 0;
-	v = g_ascii_strtod(p, &end);
-	if (end == p || v != v || v > 1e6 || v < -1e6)
-		return 0;
-	*score_r = v;
-	return 1;
-}
-
-/* trust_spam_score - score from trusted spam headers; 1 found, 0 none */
-int
-trust_spam_score(const struct facts *f, unsigned int boundary_received,
-		 double *score_r)
-{
-	int found = 0;
-	double best = 0;
-
-	for (size_t i = 0; i < f->ntrust_headers; i++) {
-		const struct facts_trust_header *h = &f->trust_headers[i];
-		double v;
-
-		if (g_ascii_strcasecmp(h->name, "Authentication-Results") == 0 ||
-		    h->received_above > boundary_received)
-			continue;
-		if (trust_parse_spam_value(h->value, &v)) {
-			best = found ? MAX(best, v) : v;
-			found = 1;
-		}
-	}
-	if (found)
-		*score_r = best;
-	return found;
 }

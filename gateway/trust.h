@@ -86,11 +86,4 @@ char *trust_org_domain(const char *psl_path, const char *name,
 int trust_aligned(const char *psl_path, const char *a, const char *b,
 		  int *strict_r);
 
-/* trust_spam_score - score from trusted spam headers; 1 found, 0 none */
-int trust_spam_score(const struct facts *f, unsigned int boundary_received,
-		     double *score_r);
-
-/* trust_parse_spam_value - the score in one spam header value */
-int trust_parse_spam_value(const char *value, double *score_r);
-
 #endif

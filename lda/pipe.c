@@ -223,6 +223,7 @@ main(int argc, char **argv)
 	rs.address = sock;
 	rs.lmtp = 1;
 	rs.helo = "deputy-lda";
+	rs.raw = 1;		/* deputyd stores the message's own bytes */
 	rs.timeout = 300;
 	r = relay_new(&rs);
 	if ((replies = calloc((size_t)nrcpt, sizeof(*replies))) == NULL)

@@ -45,6 +45,7 @@ struct relay_buf {
 struct relay {
 	char *address;
 	int lmtp;
+	int raw;
 	char *helo;
 	unsigned int timeout;
 	int fd;			/* -1: not connected */
@@ -156,6 +157,7 @@ relay_new(const struct relay_settings *set)
 		abort();
 	r->address = relay_strdup(set->address);
 	r->lmtp = set->lmtp;
+	r->raw = set->raw;
 	r->helo = relay_strdup(set->helo != NULL ? set->helo : "localhost");
 	r->timeout = set->timeout > 0 ? set->timeout : 60;
 	r->fd = -1;
@@ -417,6 +419,7 @@ fail:
 struct relay_stuffer {
 	int bol;
 	int last_cr;
+	int raw;		/* no CR added before a bare LF */
 };
 
 /* relay_stuff - append LEN bytes of SRC, CRLF line ends, dots doubled */
@@ -429,7 +432,7 @@ relay_stuff(struct relay_buf *out, struct relay_stuffer *st, const char *src,
 
 		if (st->bol && c == '.')
 			relay_putc(out, '.');
-		if (c == '\n' && !st->last_cr)
+		if (c == '\n' && !st->last_cr && !st->raw)
 			relay_putc(out, '\r');
 		relay_putc(out, c);
 		st->last_cr = c == '\r';
@@ -442,7 +445,7 @@ static int
 relay_data(struct relay *r, const char *prefix, int fd, off_t offset,
 	   char **error_r)
 {
-	struct relay_stuffer st = { 1, 0 };
+	struct relay_stuffer st = { 1, 0, r->raw };
 	char *buf;
 	int rc = -1;
 
@@ -467,7 +470,7 @@ relay_data(struct relay *r, const char *prefix, int fd, off_t offset,
 			goto out;
 	}
 	if (!st.bol)
-		relay_putstr(r->out, "\r\n");
+		relay_putstr(r->out, r->raw ? "\n" : "\r\n");
 	relay_putstr(r->out, ".\r\n");
 	rc = relay_flush(r, error_r);
 out:
@@ -597,6 +600,19 @@ relay_transaction(struct relay *r, const char *sender,
 	return 0;
 }
 
+/* relay_address_ok - whether A can stand between < and > in a command */
+static int
+relay_address_ok(const char *a)
+{
+	if (strlen(a) > 512)
+		return 0;
+	for (; *a != '\0'; a++)
+		if ((unsigned char)*a < 0x20 || *a == 0x7f || *a == '<' ||
+		    *a == '>')
+			return 0;
+	return 1;
+}
+
 /* relay_send - one transaction; see relay.h */
 int
 relay_send(struct relay *r, const char *sender, const char *const *rcpts,
@@ -605,8 +621,19 @@ relay_send(struct relay *r, const char *sender, const char *const *rcpts,
 {
 	size_t n = 0;
 
-	while (rcpts[n] != NULL)
+	/* no command may be smuggled in after an address */
+	if (!relay_address_ok(sender)) {
+		*error_r = relay_strdup("relay: the sender is no usable address");
+		return -1;
+	}
+	while (rcpts[n] != NULL) {
+		if (!relay_address_ok(rcpts[n])) {
+			*error_r = relay_strdup("relay: a recipient is no usable "
+			    "address");
+			return -1;
+		}
 		n++;
+	}
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int reused = r->fd >= 0 && r->used;
 		char *err = NULL;

@@ -36,6 +36,9 @@ struct relay_settings {
 	int lmtp;		/* LMTP (LHLO, one reply per recipient) */
 	const char *helo;	/* our name in LHLO/EHLO */
 	unsigned int timeout;	/* seconds per read or write */
+	int raw;		/* send line ends as they are (LF or CR
+				 * LF), only dot-stuffed: deputy-lda to
+				 * deputyd, which stores what it gets */
 };
 
 struct relay_reply {

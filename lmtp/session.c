@@ -5,8 +5,10 @@
  *	A bounded reader over the socket (commands up to 4 KiB a line; a
  *	longer line is refused and skipped to its end), replies gathered
  *	and written when the client has nothing more queued (PIPELINING),
- *	DATA dot-unstuffed and with CRLF turned into LF on its way to the
- *	spool, so that the Maildir copy is what deputy-lda would write.
+ *	DATA dot-unstuffed on its way to the spool and otherwise stored as
+ *	the client sent it: deputy-lda's pipe client sends the message's
+ *	own bytes (LF or CR LF), so the Maildir copy is the one deputy-lda
+ *	would have written itself, name and all.
  */
 
 #include "config.h"
@@ -175,8 +177,8 @@ session_reset(struct session *s)
 }
 
 /*
- * session_data - read the message up to the lone "." into SPOOL:
- * dot-unstuffed, CRLF as LF. 0 done; -1 the client went away. *big_r
+ * session_data - read the message up to the lone "." into SPOOL,
+ * dot-unstuffed. 0 done; -1 the client went away. *big_r
  * is set past MAX bytes: the rest is read and dropped.
  */
 static int
@@ -224,14 +226,6 @@ session_data(struct session *s, struct spool *spool, int *big_r,
 			if (bol && w[0] == '.') {
 				w++;
 				wn--;
-			}
-			/* CR LF -> LF */
-			if (wn >= 2 && w[wn - 2] == '\r') {
-				if (!*big_r && !werr && spool_write(spool, w,
-				    wn - 2, error_r) != 0)
-					werr = 1;
-				w = "\n";
-				wn = 1;
 			}
 			bol = 1;
 		}

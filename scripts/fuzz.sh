@@ -122,7 +122,7 @@ for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c "$her
 	case $(basename "$src") in main.c) continue ;; esac
 	obj=$build/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-	    [ -n "$(find "$here/gateway" "$here/directory" "$here/sieve" -name '*.h' \
+	    [ -n "$(find "$here/gateway" "$here/directory" "$here/sieve" "$here/lib" -name '*.h' \
 	    -newer "$obj" 2>/dev/null | head -1)" ]; then
 		# shellcheck disable=SC2086
 		if ! $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" \

@@ -1,6 +1,12 @@
 #!/bin/sh
 # run.sh - the test command: install what is needed, build from scratch,
-# run every test, and end with "N passed, N failed".
+# run every test (the full tier), and end with "N passed, N failed".
+#
+# Stages: the quick tier and the full tier's FULL_TESTS in one parallel
+# "make check" (the whole corpus in two shards, integration with real
+# services, the fault suites, short fuzzing); the quick tier again under
+# ASan and UBSan; the unit tests and a sample through valgrind; make
+# distcheck with the unit tests only.
 #
 #	sh tests/run.sh			(as root on a fresh Debian 12)
 #
@@ -22,8 +28,11 @@ make -s -j"$(nproc)" || { echo "build failed" >&2; exit 1; }
 # deputy-lda runs as "nobody" under test: it must reach the build tree.
 chmod o+rx "$top" 2>/dev/null || true
 
-make -s -j2 check >/dev/null 2>&1
+t0=$(date +%s)
+DEPUTY_FULL=1 make -s -j4 check \
+    TESTS='$(UNIT_TESTS) $(QUICK_TESTS) $(FULL_TESTS)' >/dev/null 2>&1
 check_rc=$?
+echo "make check (full tier): $(( $(date +%s) - t0 )) s"
 
 passed=0; failed=0; skipped=0
 for trs in $(find tests -name '*.trs' | sort); do
@@ -49,8 +58,10 @@ fi
 # The whole suite again, built with AddressSanitizer and UBSan (in a copy
 # of the tree, see scripts/sanitize.sh); a sanitizer report fails it.
 if [ "${DEPUTY_SKIP_SANITIZE:-}" = "" ]; then
+	t0=$(date +%s)
 	sh scripts/sanitize.sh --asan >sanitize.log 2>&1
 	san_rc=$?
+	echo "asan+ubsan stage: $(( $(date +%s) - t0 )) s"
 	line=$(grep '^sanitize: asan [0-9]* passed' sanitize.log | tail -1)
 	sp=$(echo "$line" | sed -n 's/^sanitize: asan \([0-9]*\) passed.*/\1/p')
 	sf=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
@@ -69,8 +80,10 @@ fi
 # unit tests and deputy-lda under valgrind memcheck, on the build above
 # (scripts/sanitize.sh --valgrind --in-place): a memcheck error fails it.
 if [ "${DEPUTY_SKIP_VALGRIND:-}" = "" ]; then
+	t0=$(date +%s)
 	sh scripts/sanitize.sh --valgrind --in-place >valgrind.log 2>&1
 	vg_rc=$?
+	echo "valgrind stage: $(( $(date +%s) - t0 )) s"
 	line=$(grep '^sanitize: valgrind: [0-9]* passed' valgrind.log | tail -1)
 	vp=$(echo "$line" | sed -n 's/^sanitize: valgrind: \([0-9]*\) passed.*/\1/p')
 	vf=$(echo "$line" | sed -n 's/.* \([0-9]*\) failed.*/\1/p')
@@ -87,9 +100,9 @@ fi
 
 # make distcheck: the tarball builds and passes its own tests.
 if [ "${DEPUTY_SKIP_DISTCHECK:-}" = "" ]; then
-	# The tarball's own check runs the unit and black-box tests; the
-	# daemons, fuzzers and fault suites ran above already.
-	if make -s distcheck TESTS='$(check_PROGRAMS) $(BLACKBOX_TESTS)' \
+	# The tarball's own check runs the unit tests: the black-box
+	# suites, daemons, fuzzers and fault suites ran above already.
+	if make -s distcheck TESTS='$(UNIT_TESTS)' \
 	    >distcheck.log 2>&1; then
 		echo "distcheck: ok"; passed=$((passed + 1))
 	else

@@ -115,8 +115,8 @@ ok $? "after DATA one 250 per recipient, alice's forwarded ($(echo "$out" | grep
 f=$(ls "$T/mail/example.org/alice/Maildir/new/"* 2>/dev/null | head -1)
 [ "$(maildir_count alice@example.org)" -eq 1 ] && [ "$(maildir_count erin@example.org)" -eq 1 ] &&
     [ "$(maildir_count bob@example.org)" -eq 1 ] && [ "$(sent_count)" -eq 1 ] &&
-    grep -q '^\.hidden line$' "$f" && grep -q '^\.\.two dots$' "$f" && ! grep -q "$(printf '\r')" "$f"
-ok $? "copies in three Maildirs (bob+x in bob's), one forward; dots unstuffed, LF line ends"
+    grep -q "^\.hidden line$(printf '\r')\$" "$f" && grep -q "^\.\.two dots$(printf '\r')\$" "$f"
+ok $? "copies in three Maildirs (bob+x in bob's), one forward; dots unstuffed, line ends as sent"
 
 # --- bad input: a reply each, the session goes on -------------------------
 out=$($TALK "$SOCK" <<'EOF'

@@ -243,7 +243,7 @@ deliver vac-from
 e=$(grep -l '^$' "$T/sent/"*.argv 2>/dev/null | head -1); e=${e%.argv}.eml
 [ "$rc" -eq 0 ] && [ "$(notices)" -eq 1 ] &&
     grep -q '^From: Carol Jones <carol@example.org>$' "$e" &&
-    grep -q 'vacation :from <ceo@elsewhere.example> is not one of the user' "$T/log"
+    grep -q "vacation :from is not one of the user's addresses; not used" "$T/log"
 ok $? "vacation :from someone else's address: not used, the notice is from carol"
 
 reset; script "$VAC"; msg vac-spam "$AR
@@ -278,8 +278,11 @@ if [ -f "$C/labels.tsv" ]; then
 if header :contains "subject" ["invoice", "Rechnung"] { fileinto "Invoices"; }
 vacation :days 7 :subject "Away" :addresses ["carol@example.org"] "I am away.";'
 	total=0; bad=0
-	# every message; under memcheck every 20th (it is 50 times slower)
-	step=1
+	# every eighth message (every second in the full tier, where
+	# corpus.sh replays them all); under memcheck every 20th (it is 50
+	# times slower)
+	step=${CORPUS_SAMPLE:-8}
+	[ -n "${DEPUTY_FULL:-}" ] && step=2
 	[ "${DEPUTY_SANITIZED:-}" = valgrind ] && step=20
 	for f in $(ls "$C"/*/*.eml | awk -v s="$step" 'NR % s == 0'); do
 		# a Received line of its own, as the MTA adds: identical files
@@ -313,7 +316,7 @@ if command -v valgrind >/dev/null && [ -z "${DEPUTY_SANITIZED:-}" ]; then
 	reset; script "$VAC"
 	printf 'From: timo@example.com\nTo: carol@example.org\nSubject: Frop!\nAuto-submitted: no\nPrecedence: normal\nX-Auto-Response-Suppress: None\n\nFrop!\n' >"$M/frop.eml"
 	chmod 644 "$M/frop.eml"
-	as_user valgrind -q --error-exitcode=66 "$DEPUTY_LDA" -c "$T/deputy.conf" \
+	as_user valgrind -q --error-exitcode=66 "$top_builddir/deputy-deliver" -c "$T/deputy.conf" \
 	    -f timo@example.com -- carol@example.org <"$M/frop.eml" >"$T/vg.out" 2>&1
 	rc=$?
 	[ "$rc" -eq 0 ] && [ "$(box .)" -eq 1 ]

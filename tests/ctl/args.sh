@@ -58,6 +58,8 @@ away alice --from $F --until $U --delegate ghost|--delegate ghost: no such user
 away alice --from $F --until $U --delegate ghost@example.org|--delegate ghost@example.org: no such user
 away alice --from $F --until $U --delegate uid=ghost,dc=example,dc=org|--delegate uid=ghost,dc=example,dc=org
 away alice --from $F --until $U --delegate bob@|--delegate bob@: not a mail address
+away alice --from $F --until $U --delegate bob@evil@partner.example.net|--delegate bob@evil@partner.example.net: not a mail address
+away alice --from $F --until $U --delegate -oQ/tmp@partner.example.net|--delegate -oQ/tmp@partner.example.net: not a mail address
 away alice --from $F --until $U --notice sometimes|--notice sometimes
 away alice --from $F --until $U --template ../../etc/passwd|--template ../../etc/passwd
 away alice --from $F --until $U --template nosuch|--template nosuch

@@ -213,6 +213,42 @@ has unknown-delegate "uid=gina,.*uid=ghost,ou=people"
 has unknown-delegate "uid=gina,.*uid=ghost,dc=elsewhere"
 has expired "uid=erin,"
 
+# --- writes go over deputy-lda's connection: TLS checked ------------------
+
+# One connection module for lookups and writes: StartTLS with the
+# certificate checked against ca_file, every option's result checked.
+if [ -n "$LDAPS_URI" ]; then
+	ca=$T/slapd/tls/ca.pem
+	bob_absences() {
+		ldapsearch -x -LLL -H "$LDAP_URI" -b "uid=bob,ou=people,$BASE" \
+		    -s base deputyAbsence 2>/dev/null | grep -c '^deputyAbsence'
+	}
+	n0=$(bob_absences)
+	ldap_conf "$LDAP_URI" -- 'tls = "starttls"' "ca_file = \"$T/slapd/tls/other.pem\""
+	# shellcheck disable=SC2086
+	ctl back bob --all $AS_HD
+	[ "$rc" -eq 3 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] &&
+	    printf '%s\n' "$err" | grep -q 'StartTLS failed' &&
+	    [ "$(bob_absences)" -eq "$n0" ]
+	ok $? "StartTLS, certificate from another CA: the write is refused, exit 3, nothing written ($err)"
+	ldap_conf "$LDAP_URI" -- 'tls = "starttls"' "ca_file = \"$T/slapd/tls/missing.pem\""
+	# shellcheck disable=SC2086
+	ctl back bob --all $AS_HD
+	[ "$rc" -eq 2 ] && printf '%s\n' "$err" | grep -q 'ca_file' &&
+	    [ "$(bob_absences)" -eq "$n0" ]
+	ok $? "a ca_file that does not exist: exit 2 naming ca_file, not a connection without it ($err)"
+	ldap_conf "$LDAP_URI" -- 'tls = "starttls"' "ca_file = \"$ca\""
+	t0=$(grep -c 'EXT oid=1.3.6.1.4.1.1466.20037' "$T/slapd/log")
+	# shellcheck disable=SC2086
+	ctl back bob --all $AS_HD
+	t1=$(grep -c 'EXT oid=1.3.6.1.4.1.1466.20037' "$T/slapd/log")
+	[ "$rc" -eq 0 ] && [ "$(bob_absences)" -eq 0 ] && [ "$t1" -ge $((t0 + 2)) ]
+	ok $? "StartTLS with the test CA: the helpdesk's write is done, lookups and write both over StartTLS ($rc $err; $((t1 - t0)) STARTTLS)"
+	ldap_conf "$LDAP_URI"
+else
+	skip "no openssl: TLS tests"
+fi
+
 # --- slapd gone: exit 3 --------------------------------------------------
 
 slapd_stop

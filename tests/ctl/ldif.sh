@@ -87,6 +87,25 @@ ctl_stdin "$T/m2.eml" explain alice
 lda "$T/m2.eml" -f sender@example.com -- alice@example.org
 agree "transitive alice -> bob -> erin"
 
+# the envelope sender from the message itself: a folded Return-Path
+# wins over From (an encoded display name, a comment)
+cat >"$T/m-rp.eml" <<'MSG'
+Return-Path:
+ <bounce+x@lists.example.com> (the list's bounce address)
+From: =?utf-8?q?S=C3=A9nder=2C_Esq=2E?= <sender@example.com>
+To: <bob@example.org>
+Subject: who sent it
+
+Hello.
+MSG
+ctl_stdin "$T/m-rp.eml" explain bob
+[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qx 'sender: bounce+x@lists.example.com'
+ok $? "explain without --from: the folded Return-Path is the sender ($(printf '%s\n' "$out" | head -1))"
+sed -i '1,2d' "$T/m-rp.eml"
+ctl_stdin "$T/m-rp.eml" explain bob
+[ "$rc" -eq 0 ] && printf '%s\n' "$out" | grep -qx 'sender: sender@example.com'
+ok $? "explain without Return-Path: the From address ($(printf '%s\n' "$out" | head -1))"
+
 # --- list ----------------------------------------------------------------
 
 ctl list
@@ -233,6 +252,7 @@ mail: ghostly@example.org
 deputyDelegate: uid=nobody-here,dc=example,dc=org
 deputyDelegate: nobody-here@example.org
 deputyDelegate: partner@outside.test
+deputyDelegate: bob@evil@partner.example.net
 deputyAbsence:: $away
 
 dn: uid=narcissus,dc=example,dc=org
@@ -279,6 +299,7 @@ has no-delegate "uid=nod,"
 has no-delegate "uid=tired,"
 has unknown-delegate "uid=ghostly,.*uid=nobody-here"
 has unknown-delegate "uid=ghostly,.*nobody-here@example.org"
+has unknown-delegate "uid=ghostly,.*'bob@evil@partner.example.net' is neither a DN nor an address"
 has self-delegate "uid=narcissus,"
 has expired "uid=old,"
 has bad-ical "uid=broken,"
@@ -294,6 +315,54 @@ kinds = sorted(set(p["kind"] for p in d["problems"]))
 assert kinds == ["away-delegate", "bad-ical", "cycle", "expired", "no-delegate", "self-delegate", "unknown-delegate"], kinds
 ' 2>/dev/null && [ "$rc" -eq 1 ]
 ok $? "check --json: every kind, exit 1"
+
+# --- values from the directory reach the terminal escaped ---------------
+
+# An imported SUMMARY, a display name and a DN with line breaks and ESC:
+# the text output must not grow forged lines nor terminal commands; the
+# JSON output carries the values as they are.
+esc=$(printf '\033')
+forged_ics=$(printf 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nBEGIN:VEVENT\r\nUID:forge-1\r\nDTSTART;VALUE=DATE:%s\r\nDTEND;VALUE=DATE:%s\r\nSUMMARY:Holiday\\n delegates: forged\\n  uid=x -> evil@example.org: present\033[31m\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n' "$from" "$until" | base64 -w0)
+cat >"$T/hostile.ldif" <<LDIF
+dn: uid=forger,dc=example,dc=org
+objectClass: deputyUser
+mail: forger@example.org
+displayName:: $(printf 'Mallory\ndelegates: forged too\033[2J' | base64 -w0)
+deputyDelegate: partner@outside.test
+deputyAbsence:: $forged_ics
+
+dn:: $(printf 'uid=old\nexpired: forged\033[31m,dc=example,dc=org' | base64 -w0)
+objectClass: deputyUser
+mail: old@example.org
+deputyDelegate: partner@outside.test
+deputyAbsence:: $(absence_b64 20200101 20200201)
+LDIF
+sed -i "s|ldif_file = .*|ldif_file = \"$T/hostile.ldif\"|" "$T/deputy.conf"
+ctl show forger@example.org
+[ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -q "$esc" &&
+    [ "$(printf '%s\n' "$out" | grep -c '^delegates:')" -eq 1 ] &&
+    ! printf '%s\n' "$out" | grep -q '^ *delegates: forged\|^ *uid=x'
+ok $? "show: no ESC byte and no forged line from SUMMARY or displayName"
+printf '%s\n' "$out" | grep -qF 'Holiday\n delegates: forged\n  uid=x -> evil@example.org: present\x1b[31m' &&
+    printf '%s\n' "$out" | grep -qF 'name:      Mallory\ndelegates: forged too\x1b[2J'
+ok $? "show: the summary and the name are there, escaped"
+ctl show forger@example.org --json
+printf '%s' "$out" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+assert d["absences"][0]["summary"] == "Holiday\n delegates: forged\n  uid=x -> evil@example.org: present\x1b[31m", d["absences"][0]["summary"]
+assert d["name"] == "Mallory\ndelegates: forged too\x1b[2J"
+' 2>/dev/null
+ok $? "show --json: the values as they are, JSON-escaped"
+ctl check
+[ "$rc" -eq 1 ] && ! printf '%s\n' "$out" | grep -q "$esc" &&
+    ! printf '%s\n' "$out" | grep -q '^expired: forged' &&
+    printf '%s\n' "$out" | grep -qF 'expired: uid=old\nexpired: forged\x1b[31m,dc=example,dc=org:'
+ok $? "check: the DN escaped, no forged line, no ESC"
+ctl list
+[ "$rc" -eq 0 ] && ! printf '%s\n' "$out" | grep -q "$esc" &&
+    [ "$(printf '%s\n' "$out" | wc -l)" -eq 1 ]
+ok $? "list: one line, no ESC"
 
 # --- an LDAP directory that does not answer: exit 3 ----------------------
 

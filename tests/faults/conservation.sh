@@ -1,9 +1,16 @@
 #!/bin/sh
-# conservation - N messages through a real Postfix piping to deputy-lda,
+# conservation - N messages through a real Postfix piping to deputy-lda
+# (or, with CONSERVATION_PATH=deputyd, handing them to deputyd over LMTP),
 # with a real slapd, while faults fire at random; then the faults stop,
 # the queue drains, and every message is counted.
 #
 #	CONSERVATION_N=2000 sh tests/faults/conservation.sh
+#	CONSERVATION_PATH=deputyd sh tests/faults/conservation.sh
+#
+# Through deputyd the faults are: its workers kill -9ed at random (in
+# the middle of DATA, of a forward, of a directory search), the smtpd
+# processes that take its reinjected forwards kill -9ed, and slapd
+# stopped and SIGSTOPped as below.
 #
 # N (default 400, so CI stays under ~4 minutes) messages go through ONE
 # SMTP session (Net::SMTP) to alice (away, delegate bob) and to present
@@ -26,6 +33,8 @@
 
 N=${CONSERVATION_N:-400}
 SEED=${CONSERVATION_SEED:-4242}
+MODE=${CONSERVATION_PATH:-pipe}
+: "${DEPUTYD:=$top_builddir/deputyd}"
 
 for need in "$SLAPD" "$SLAPADD" "$POSTFIX" /usr/sbin/postqueue; do
 	if [ ! -x "$need" ]; then
@@ -50,6 +59,7 @@ setup_env
 sender_pid=""
 cons_cleanup() {
 	[ -n "$sender_pid" ] && { kill "$sender_pid" 2>/dev/null; wait "$sender_pid" 2>/dev/null; }
+	[ -n "${dpid:-}" ] && { kill "$dpid" 2>/dev/null; wait "$dpid" 2>/dev/null; }
 	integration_cleanup
 }
 trap cons_cleanup EXIT
@@ -105,17 +115,44 @@ chmod 755 "$T/bin/draw" "$T/bin/lda-wrap" "$T/bin/sendmail-faulty"
 
 slapd_setup; ok $? "slapd configured"
 slapd_start; ok $? "slapd answers on $LDAP_URI"
-DEPUTY_LDA=$T/bin/lda-wrap
-postfix_setup "example.org=deputy: partner.example=discard: example.com=discard:"
-ok $? "postfix check passes (deputy argv: the kill wrapper, then the real $REAL_LDA)"
-DEPUTY_LDA=$REAL_LDA
+if [ "$MODE" = deputyd ]; then
+	postfix_setup "example.org=lmtp:unix:$T/run/lmtp partner.example=discard: example.com=discard:"
+	# deputyd reinjects on a port of its own, as amavis does
+	REINJECT_PORT=$(free_port)
+	{
+		echo "lmtp unix - - n - - lmtp"
+		echo "127.0.0.1:$REINJECT_PORT inet n - n - - smtpd"
+	} >>"$T/pf/etc/master.cf"
+	ok $? "postfix check passes (example.org: LMTP to deputyd)"
+	RELAY=lmtp
+else
+	DEPUTY_LDA=$T/bin/lda-wrap
+	postfix_setup "example.org=deputy: partner.example=discard: example.com=discard:"
+	ok $? "postfix check passes (deputy argv: the kill wrapper, then the real $REAL_LDA)"
+	DEPUTY_LDA=$REAL_LDA
+	RELAY=deputy
+fi
 pf_sendmail_wrapper "$T/bin/pf-sendmail" "$SMTP_PORT"
 sed "s,sendmail = .*,sendmail = \"$T/bin/sendmail-faulty\",; s/timeout = 10/timeout = 3/" \
     "$T/deputy.conf" >"$T/deputy.conf.orig"
 ldap_conf "$LDAP_URI"
+if [ "$MODE" = deputyd ]; then
+	mkdir -p "$T/run"
+	sed -i "s|^submission {|submission {\n\tsmtp = \"127.0.0.1:$REINJECT_PORT\"|" "$T/deputy.conf"
+	printf 'daemon {\n\tlisten = {"unix:%s/run/lmtp"}\n\tsocket_mode = "0666"\n\tworkers = 2\n}\n' "$T" >>"$T/deputy.conf"
+fi
 chown -R nobody: "$T/mail" "$T/spool" "$T/bin" "$F"
+[ "$MODE" = deputyd ] && chown -R nobody: "$T/run" "$T/deputy.conf"
 postfix_start; ok $? "postfix listens on 127.0.0.1:$SMTP_PORT"
 LOG=$T/pf/maillog
+dpid=""
+if [ "$MODE" = deputyd ]; then
+	setpriv --reuid=nobody --regid=nogroup --clear-groups --reset-env -- \
+	    "$DEPUTYD" -c "$T/deputy.conf" >"$T/deputyd.out" 2>&1 &
+	dpid=$!
+	wait_for 10 test -S "$T/run/lmtp"
+	ok $? "deputyd listens on $T/run/lmtp"
+fi
 
 # the sender: one SMTP session, N messages; recipient of message i:
 # i % 4 == 0 alice, 1 bob, 2 erin, 3 helga
@@ -153,7 +190,7 @@ sender_pid=$!
 
 # the directory faults, from the same seed, while the sender runs and
 # for 15 s after it (deliveries lag behind the submissions)
-restarts=0; stops=0; sender_rc=""; round=0
+restarts=0; stops=0; sender_rc=""; round=0; smtpd_kills=0
 t_end=""
 while :; do
 	if [ -z "$sender_rc" ] && ! kill -0 "$sender_pid" 2>/dev/null; then
@@ -164,6 +201,19 @@ while :; do
 	[ -n "$t_end" ] && [ "$(date +%s)" -ge "$t_end" ] && break
 	round=$((round + 1))
 	r=$(awk -v s="$SEED" -v n="$round" 'BEGIN { srand(s * 3 + n); print int(rand() * 3) }')
+	if [ "$MODE" = deputyd ]; then
+		# kill -9 a worker of deputyd, and now and then the smtpd
+		# processes that take its reinjected forwards
+		w=$(pgrep -P "$dpid" | head -n "$(awk -v s="$SEED" -v n="$round" 'BEGIN { srand(s + n); print int(rand() * 2) + 1 }')" | tail -1)
+		if [ -n "$w" ]; then
+			kill -9 "$w" 2>/dev/null && echo "$w" >>"$F/killed"
+		fi
+		if [ $((round % 3)) -eq 0 ]; then
+			for p in $(pgrep -f "smtpd -n 127.0.0.1:$REINJECT_PORT " 2>/dev/null); do
+				kill -9 "$p" 2>/dev/null && smtpd_kills=$((smtpd_kills + 1))
+			done
+		fi
+	fi
 	case $r in
 	0)	if [ "$restarts" -lt 4 ]; then
 			slapd_stop; sleep 2; slapd_start; restarts=$((restarts + 1))
@@ -189,7 +239,9 @@ sleep 1
 pf_queue_empty; ok $? "the queue drained in $(( $(date +%s) - t_drain )) s after the faults stopped"
 
 # --- count -----------------------------------------------------------------
-grep -H '^Subject: cons [0-9]*$' "$T"/mail/example.org/*/Maildir/new/* 2>/dev/null |
+# (deputyd stores the CR LF line ends Postfix's lmtp client sends)
+grep -H "^Subject: cons [0-9]*$(printf '\r')*\$" "$T"/mail/example.org/*/Maildir/new/* 2>/dev/null |
+    tr -d '\r' |
     sed 's,^.*/example.org/\([^/]*\)/Maildir/new/[^:]*:Subject: cons 0*,\1 ,' \
     >"$T/found"
 awk -v n="$N" '
@@ -216,14 +268,18 @@ head -20 "$T/lost.txt"
 
 bounced=$(grep -c 'status=bounced' "$LOG")
 nullfrom=$(grep -c 'from=<>' "$LOG")
-deferred=$(grep -c 'relay=deputy.*status=deferred' "$LOG")
+deferred=$(grep -c "relay=[^ ]*$RELAY.*status=deferred\|to=<[a-z]*@example.org>.*relay=.*\(lmtp\|deputy\).*status=deferred" "$LOG")
 sigkill=$(grep -c 'relay=deputy.*status=deferred.*signal 9' "$LOG")
 killed=$(wc -l <"$F/killed" 2>/dev/null || echo 0)
 sm_tf=$(grep -c tempfail "$F/sendmail" 2>/dev/null); sm_f=$(grep -c '^fail' "$F/sendmail" 2>/dev/null)
 sm_h=$(grep -c hang "$F/sendmail" 2>/dev/null)
 alice_n=$(( N / 4 ))
 diag "N=$N (alice $alice_n with a forward each) seed=$SEED"
-diag "faults: deputy-lda kill -9 armed $killed (deferred by signal 9: $sigkill), sendmail exit 75: ${sm_tf:-0}, exit 1: ${sm_f:-0}, hang: ${sm_h:-0}, slapd restarts $restarts, SIGSTOPs $stops"
+if [ "$MODE" = deputyd ]; then
+	diag "faults: deputyd workers kill -9ed $killed, reinjection smtpd kill -9ed $smtpd_kills, slapd restarts $restarts, SIGSTOPs $stops"
+else
+	diag "faults: deputy-lda kill -9 armed $killed (deferred by signal 9: $sigkill), sendmail exit 75: ${sm_tf:-0}, exit 1: ${sm_f:-0}, hang: ${sm_h:-0}, slapd restarts $restarts, SIGSTOPs $stops"
+fi
 diag "Postfix: deputy deferrals $deferred, bounces $bounced, null-sender messages $nullfrom"
 diag "lost: mailbox $lost, forward $lostf; duplicated: forward $dupf, mailbox (away user, forwarding run) $dupa, mailbox (mailbox-only run) $dupm; stray copies $stray"
 diag "time: $(( $(date +%s) - t_start )) s in all"
@@ -244,6 +300,7 @@ ok $? "duplicate mailbox copies = 0 (away user's runs $dupa, mailbox-only runs $
 [ "$killed" -gt 0 ] && [ "$deferred" -gt 0 ]
 ok $? "the faults did fire ($killed kills armed, $deferred deferrals)"
 
+[ -n "$dpid" ] && { kill "$dpid"; wait "$dpid" 2>/dev/null; dpid=""; }
 postfix_stop
 slapd_stop
 done_testing

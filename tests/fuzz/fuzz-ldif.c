@@ -1,6 +1,9 @@
 /*
  * fuzz-ldif - libFuzzer target: an LDIF file -> dir_open("ldif") ->
- * lookups by address and by DN -> delegate resolution -> dir_close()
+ * lookups by address and by DN -> delegate resolution -> dir_close();
+ * then deputyctl's view of the same file (dir-write: the same reader)
+ * must agree: it lists the deputy entries, and each one it lists is
+ * found by DN in the loaded directory.
  *
  * An LDIF directory is written by an administrator or exported from
  * LDAP: not hostile as a rule, but a broken export must fail cleanly
@@ -17,6 +20,7 @@
 #include <glib.h>
 
 #include "delegate.h"
+#include "dir-write.h"
 #include "directory.h"
 #include "fuzz-common.h"
 
@@ -50,6 +54,35 @@ fuzz_entry(struct dir *dir, int rc, struct dir_entry *e, char *error)
 		abort();
 	}
 	g_free(error);
+}
+
+/* fuzz_admin - deputyctl's reading of a file that loaded: the same records */
+static void
+fuzz_admin(const struct dir_settings *set, struct dir *dir)
+{
+	struct dir_admin *admin = NULL;
+	char **dns = NULL, *error = NULL;
+
+	if (dir_admin_open(set, &admin, &error) != 0 || admin == NULL)
+		abort();
+	if (dir_admin_list(admin, &dns, &error) != 0 || dns == NULL)
+		abort();		/* it loaded: the writer reads it too */
+	for (size_t i = 0; dns[i] != NULL; i++) {
+		struct dir_entry *e = NULL;
+		char *err = NULL;
+
+		if (dir_lookup_dn(dir, dns[i], &e, &err) != 1)
+			abort();	/* both readers see the same DNs */
+		if (dir_admin_has_value(admin, dns[i], "objectClass",
+		    "deputyUser", &err) < 0)
+			abort();
+		dir_entry_free(&e);
+		g_free(err);
+	}
+	g_strfreev(dns);
+	dir_admin_close(&admin);
+	if (admin != NULL)
+		abort();
 }
 
 int
@@ -93,6 +126,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		rc = dir_lookup_dn(dir, dns[i], &e, &error);
 		fuzz_entry(dir, rc, e, error);
 	}
+	fuzz_admin(&set, dir);
 	dir_close(&dir);
 	if (dir != NULL)
 		abort();

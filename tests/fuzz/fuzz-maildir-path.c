@@ -5,9 +5,11 @@
  * The address comes from the MTA's envelope, the template from the
  * administrator. Two checks:
  *  - with the fuzzed template, no crash and no leak;
- *  - with the fixed template "/var/mail/%d/%l/Maildir", any path that
- *    is accepted stays below /var/mail/: no "..", no empty or dot
- *    component, no control character (the SECURITY claim of maildir.h).
+ *  - with the fixed template "/var/mail/%d/%l/Maildir", every address
+ *    with an '@' gets a path (the recipient is the sender's choice: it
+ *    must never be refused), and that path stays below /var/mail/: no
+ *    "..", no empty or dot component, no control character (the
+ *    SECURITY claim of maildir.h).
  */
 
 #include "config.h"
@@ -69,6 +71,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		if (strchr(address, '@') != NULL)
 			fuzz_confined(path);
 		g_free(path);
+	} else if (strchr(address, '@') != NULL) {
+		abort();	/* every recipient has a Maildir */
 	} else {
 		g_free(error);
 	}

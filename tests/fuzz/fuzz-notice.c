@@ -44,6 +44,7 @@
 #include <glib.h>
 #include <gmime/gmime.h>
 
+#include "addr.h"
 #include "facts.h"
 #include "envelope.h"
 #include "fuzz-common.h"
@@ -159,7 +160,7 @@ fuzz_comparable(const char *a)
 {
 	const char *at = strchr(a, '@');
 
-	if (!envelope_safe_address(a) || strcasestr(a, "xn--") != NULL ||
+	if (!addr_is_safe(a) || strcasestr(a, "xn--") != NULL ||
 	    a[0] == '.' || at[-1] == '.' || at[1] == '.' ||
 	    a[strlen(a) - 1] == '.' || strstr(a, "..") != NULL)
 		return 0;

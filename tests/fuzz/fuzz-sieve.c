@@ -12,7 +12,7 @@
  * discard, reject or redirect), the action cap holds, and the error,
  * which libsieve writes with pieces of the script in it, is one line.
  * (Folder names and redirect addresses are checked where deputy-lda
- * uses them: maildir_folder() and envelope_safe_address(), fuzzed apart.)
+ * uses them: maildir_folder() and addr_is_safe(), fuzzed apart.)
  *
  * The script runs in a child process (sieve/isolate.c) because this
  * target, run in process, found libsieve 2.2.6 overwriting its own
@@ -32,6 +32,7 @@
 
 #include <glib.h>
 
+#include "addr.h"
 #include "facts.h"
 #include "fuzz-common.h"
 #include "script.h"

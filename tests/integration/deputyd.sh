@@ -136,6 +136,7 @@ default_login_user = dovenull
 mail_location = maildir:~/Maildir
 mail_uid = nobody
 mail_gid = nogroup
+lda_mailbox_autocreate = yes
 protocol lmtp {
   mail_plugins = sieve
 }
@@ -157,8 +158,7 @@ service lmtp {
   }
 }
 CONF
-chown nobody:nogroup "$DC/mail"
-chmod -R a+rX "$DC/sieve"
+chown -R nobody:nogroup "$DC/mail" "$DC/sieve"
 dovecot_start() {
 	"$DOVECOT" -F -c "$DC/dovecot.conf" >>"$DC/dovecot.out" 2>&1 &
 	dcpid=$!

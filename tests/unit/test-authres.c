@@ -593,48 +593,6 @@ check_vectors(void)
 	}
 }
 
-/* check_spam - spam header values and their trust */
-static void
-check_spam(void)
-{
-	static const struct { const char *v; int ok; double score; } rows[] = {
-		{ "No, score=-0.1 required=5.0 tests=ALL_TRUSTED", 1, -0.1 },
-		{ "Yes, score=19.4 required=5.0 tests=DRUGS", 1, 19.4 },
-		{ "default: False [1.39 / 15.00]; R_SPF_ALLOW(-0.2)", 1, 1.39 },
-		{ "3.2", 1, 3.2 },
-		{ " (3.2)", 1, 3.2 },
-		{ "nan", 0, 0 },
-		{ "high", 0, 0 },
-		{ "", 0, 0 },
-	};
-	struct facts f;
-	double v = 0;
-
-	for (size_t i = 0; i < G_N_ELEMENTS(rows); i++) {
-		int ok = trust_parse_spam_value(rows[i].v, &v);
-
-		tap_ok(ok == rows[i].ok && (!ok || (v > rows[i].score - 1e-9 &&
-		    v < rows[i].score + 1e-9)), "spam value \"%s\"", rows[i].v);
-	}
-	memset(&f, 0, sizeof(f));
-	f.trust_headers[0].name = "X-Spam-Score";
-	f.trust_headers[0].value = "0.5";
-	f.trust_headers[1].name = "X-Spam-Score";
-	f.trust_headers[1].value = "-50";	/* the sender's own, below */
-	f.trust_headers[1].received_above = 1;
-	f.ntrust_headers = 2;
-	tap_ok(trust_spam_score(&f, 0, &v) == 1 && v == 0.5,
-	    "spam header below the boundary is ignored (score %.1f)", v);
-	f.trust_headers[0].received_above = 2;
-	tap_ok(trust_spam_score(&f, 0, &v) == 0,
-	    "only untrusted spam headers: no score");
-	f.trust_headers[0].received_above = 0;
-	f.trust_headers[1].value = "7.5";
-	f.trust_headers[1].received_above = 0;
-	tap_ok(trust_spam_score(&f, 0, &v) == 1 && v == 7.5,
-	    "several trusted scores: the highest counts");
-}
-
 int
 main(void)
 {
@@ -644,6 +602,5 @@ main(void)
 	check_caps();
 	check_unique();
 	check_vectors();
-	check_spam();
 	return tap_done();
 }

@@ -3,10 +3,12 @@
  *	test-ldap-escape - RFC 4515 escaping and the LDAP backend's checks
  * SUMMARY
  *	A table of values (with explicit lengths, so NUL is in it) and the
- *	exact escaped text. Then the LDAP backend without a server: bad
- *	settings are refused at dir_open(), and a lookup against a port
- *	where nothing listens fails (-1) with an error naming the URI. The
- *	real server is in tests/integration/ldap.sh.
+ *	exact escaped text of dir_conn_filter_value() (libldap's
+ *	ldap_bv2escaped_filter_value(): upper-case hex). Then the LDAP
+ *	backend without a server: bad settings are refused at dir_open(),
+ *	and a lookup against a port where nothing listens fails (-1) with
+ *	an error naming the URI. The real server is in
+ *	tests/integration/ldap.sh.
  */
 
 #ifdef HAVE_CONFIG_H
@@ -19,6 +21,7 @@
 
 #include "directory.h"
 #include "directory-private.h"
+#include "ldap-conn.h"
 #include "tap.h"
 
 #define S(x) ((x) != NULL ? (x) : "(null)")
@@ -30,20 +33,20 @@ static const struct {
 } escapes[] = {
 	{ "alice@example.org", 17, "alice@example.org" },
 	{ "", 0, "" },
-	{ "*", 1, "\\2a" },
+	{ "*", 1, "\\2A" },
 	{ "(", 1, "\\28" },
 	{ ")", 1, "\\29" },
-	{ "\\", 1, "\\5c" },
+	{ "\\", 1, "\\5C" },
 	{ "\0", 1, "\\00" },
 	{ "a\0b", 3, "a\\00b" },
-	{ "*)(uid=*", 8, "\\2a\\29\\28uid=\\2a" },
+	{ "*)(uid=*", 8, "\\2A\\29\\28uid=\\2A" },
 	{ "x*)(|(mail=*))@example.org", 26,
-	  "x\\2a\\29\\28|\\28mail=\\2a\\29\\29@example.org" },
-	{ "a\r\nb", 4, "a\\0d\\0ab" },
-	{ "\x7f", 1, "\\7f" },
-	{ "caf\xc3\xa9@example.org", 17, "caf\\c3\\a9@example.org" },
+	  "x\\2A\\29\\28|\\28mail=\\2A\\29\\29@example.org" },
+	{ "a\r\nb", 4, "a\\0D\\0Ab" },
+	{ "\x7f", 1, "\\7F" },
+	{ "caf\xc3\xa9@example.org", 17, "caf\\C3\\A9@example.org" },
 	{ "a b=c&d|e!f~g>h<i", 17, "a b=c&d|e!f~g>h<i" },
-	{ "\\2a", 3, "\\5c2a" },
+	{ "\\2a", 3, "\\5C2a" },
 };
 
 static const char *const no_aliases[] = { NULL };
@@ -69,7 +72,7 @@ main(void)
 	for (i = 0; i < G_N_ELEMENTS(escapes); i++) {
 		GString *out = g_string_new(NULL);
 
-		dir_ldap_filter_escape(escapes[i].in, escapes[i].len, out);
+		dir_conn_filter_value(escapes[i].in, escapes[i].len, out);
 		tap_ok(strcmp(out->str, escapes[i].out) == 0,
 		       "escape case %zu: %s (want %s)", i, out->str,
 		       escapes[i].out);

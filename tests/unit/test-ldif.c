@@ -6,6 +6,11 @@
  *	any case, and by DN, and checks every field deputy reads. A table
  *	of malformed files (written to a temporary directory, plus two in
  *	tests/data) checks that dir_open() fails naming the file and line.
+ *	Then deputyctl's writer on the same reader (dir-write): a change to
+ *	one record leaves every other byte of the file as it was (comments,
+ *	folding, CRLF, "version: 1", a last line without a line break), the
+ *	file loads again with the change, and a delegate deputy-lda would
+ *	refuse, a missing value or entry are refused with the file intact.
  *	$srcdir is the top source directory (default ".").
  */
 
@@ -20,6 +25,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 
+#include "dir-write.h"
 #include "directory.h"
 #include "tap.h"
 
@@ -435,10 +441,15 @@ test_dn_normalize(void)
 	} rows[] = {
 		{ "uid=a,dc=x", "uid=a,dc=x" },
 		{ "  UID = A ,  DC=X  ", "uid=a,dc=x" },
-		{ "cn=Smith\\, John,dc=x", "cn=smith\\, john,dc=x" },
-		{ "cn=a\\ ,dc=x", "cn=a\\ ,dc=x" },
+		{ "cn=Smith\\, John,dc=x", "cn=smith\\2c john,dc=x" },
+		{ "cn=\"Smith, John\",dc=x", "cn=smith\\2c john,dc=x" },
+		{ "cn=Smith\\2C John,dc=x", "cn=smith\\2c john,dc=x" },
+		{ "cn=a\\ ,dc=x", "cn=a\\20,dc=x" },
 		{ "cn=a + sn=b,dc=x", "cn=a+sn=b,dc=x" },
 		{ "cn=two  words,dc=x", "cn=two  words,dc=x" },
+		{ "cn=caf\xc3\xa9,dc=x", "cn=caf\\c3\\a9,dc=x" },
+		{ "cn=caf\\C3\\A9,dc=x", "cn=caf\\c3\\a9,dc=x" },
+		{ " Not A DN ", "not a dn" },
 		{ "", "" },
 	};
 	char   *norm;
@@ -450,6 +461,200 @@ test_dn_normalize(void)
 		       "dn_normalize '%s' -> '%s'", rows[i].in, norm);
 		g_free(norm);
 	}
+}
+
+/* The file the writer changes; WRITE_B, WRITE_C: its parts around b, c. */
+#define WRITE_HEAD \
+	"# the top comment\n" \
+	"version: 1\n" \
+	"dn: uid=a,dc=x\n" \
+	"objectClass: deputyUser\n" \
+	"mail: a@x.example\n" \
+	"description: folded\n" \
+	"  line\n" \
+	"\n" \
+	"# a comment about b\n"
+#define WRITE_B \
+	"dn: UID=B, DC=X\r\n" \
+	"mail: b@x.example\r\n" \
+	"deputyDelegate: uid=a,dc=x\r\n"
+#define WRITE_MID \
+	"\r\n" \
+	"\n"
+#define WRITE_C \
+	"dn: uid=c,dc=x\n" \
+	"mail: c@x.example"
+
+/* admin_at - a writable view of PATH */
+static struct dir_admin *
+admin_at(const char *path)
+{
+	struct dir_settings set;
+	struct dir_admin *admin = NULL;
+	char   *error = NULL;
+
+	memset(&set, 0, sizeof(set));
+	set.backend = "ldif";
+	set.ldif_file = path;
+	if (dir_admin_open(&set, &admin, &error) != 0)
+		tap_ok(0, "dir_admin_open: %s", error);
+	g_free(error);
+	return admin;
+}
+
+/* file_is - whether PATH holds exactly WANT */
+static int
+file_is(const char *path, const char *want)
+{
+	char   *text = NULL;
+	int	same;
+
+	if (!g_file_get_contents(path, &text, NULL, NULL))
+		return 0;
+	same = strcmp(text, want) == 0;
+	if (!same)
+		tap_diag("file is:\n%s", text);
+	g_free(text);
+	return same;
+}
+
+/* test_write - changes through dir-write keep the rest of the file */
+static void
+test_write(void)
+{
+	static const char *const add_bob[] = { "bob@partner.example", NULL };
+	static const char *const evil[] = { "bob@evil@partner.example.net",
+					    NULL };
+	static const char *const none[] = { "none", NULL };
+	static const char *const missing[] = { "uid=zz,dc=x", NULL };
+	struct dir_mod mod;
+	struct dir_admin *admin;
+	struct dir *dir = NULL;
+	struct dir_entry *e = NULL;
+	char   *tmpdir, *path, *error = NULL, **dns = NULL;
+	int	rc;
+
+	tmpdir = g_dir_make_tmp("test-ldif-w-XXXXXX", NULL);
+	path = g_strdup_printf("%s/dir.ldif", tmpdir);
+	g_file_set_contents(path, WRITE_HEAD WRITE_B WRITE_MID WRITE_C, -1,
+			    NULL);
+	admin = admin_at(path);
+	if (admin == NULL)
+		return;
+
+	tap_ok(dir_admin_list(admin, &dns, &error) == 0 && dns != NULL
+	       && dns[0] != NULL && strcmp(dns[0], "uid=a,dc=x") == 0
+	       && dns[1] != NULL && strcmp(dns[1], "UID=B, DC=X") == 0
+	       && dns[2] == NULL, "list: a (deputyUser) and b (a delegate)");
+	g_strfreev(dns);
+
+	/* b: one delegate more; only b's lines change */
+	mod = (struct dir_mod){ DIR_MOD_ADD, "deputyDelegate", add_bob };
+	rc = dir_admin_modify(admin, "uid=b,dc=x", &mod, 1, &error);
+	tap_ok(rc == 0 && file_is(path, WRITE_HEAD
+	       "dn: UID=B, DC=X\n"
+	       "mail: b@x.example\n"
+	       "deputyDelegate: uid=a,dc=x\n"
+	       "deputyDelegate: bob@partner.example\n"
+	       WRITE_MID WRITE_C), "add to b: b written anew, every other "
+	       "byte kept (%s)", error != NULL ? error : "ok");
+	g_free(error);
+	error = NULL;
+	tap_ok(open_file(path, &dir, &error) == 0
+	       && dir_lookup(dir, "b@x.example", &e, &error) == 1
+	       && e->delegates.count == 2, "the new file loads, b has two "
+	       "delegates");
+	dir_entry_free(&e);
+	dir_close(&dir);
+	g_free(error);
+	error = NULL;
+
+	/* c: the last record, no line break at the end */
+	mod = (struct dir_mod){ DIR_MOD_REPLACE, "deputyNotice", none };
+	rc = dir_admin_modify(admin, "uid=c,dc=x", &mod, 1, &error);
+	tap_ok(rc == 0 && file_is(path, WRITE_HEAD
+	       "dn: UID=B, DC=X\n"
+	       "mail: b@x.example\n"
+	       "deputyDelegate: uid=a,dc=x\n"
+	       "deputyDelegate: bob@partner.example\n"
+	       WRITE_MID
+	       "dn: uid=c,dc=x\n"
+	       "mail: c@x.example\n"
+	       "deputyNotice: none\n"), "replace in the last record (%s)",
+	       error != NULL ? error : "ok");
+	g_free(error);
+	error = NULL;
+
+	/* a: "version: 1" and the comment above stay; the folded value is
+	 * written unfolded */
+	mod = (struct dir_mod){ DIR_MOD_REPLACE, "deputyNotice", none };
+	rc = dir_admin_modify(admin, "UID=A,DC=X", &mod, 1, &error);
+	tap_ok(rc == 0 && file_is(path,
+	       "# the top comment\n"
+	       "version: 1\n"
+	       "dn: uid=a,dc=x\n"
+	       "objectClass: deputyUser\n"
+	       "mail: a@x.example\n"
+	       "description: folded line\n"
+	       "deputyNotice: none\n"
+	       "\n"
+	       "# a comment about b\n"
+	       "dn: UID=B, DC=X\n"
+	       "mail: b@x.example\n"
+	       "deputyDelegate: uid=a,dc=x\n"
+	       "deputyDelegate: bob@partner.example\n"
+	       WRITE_MID
+	       "dn: uid=c,dc=x\n"
+	       "mail: c@x.example\n"
+	       "deputyNotice: none\n"), "the first record, after the "
+	       "version line (%s)", error != NULL ? error : "ok");
+	g_free(error);
+	error = NULL;
+	tap_ok(open_file(path, &dir, &error) == 0, "and it loads (%s)",
+	       error != NULL ? error : "ok");
+	dir_close(&dir);
+	g_free(error);
+	error = NULL;
+
+	/* refusals: the file stays as it is */
+	{
+		char   *before = NULL;
+
+		g_file_get_contents(path, &before, NULL, NULL);
+		mod = (struct dir_mod){ DIR_MOD_ADD, "deputyDelegate", evil };
+		rc = dir_admin_modify(admin, "uid=a,dc=x", &mod, 1, &error);
+		tap_ok(rc == -2 && error != NULL
+		       && strstr(error, "bob@evil@partner.example.net") != NULL
+		       && file_is(path, before), "a delegate deputy-lda would "
+		       "refuse (two '@'): -2, not written (%s)", error);
+		g_free(error);
+		error = NULL;
+		mod = (struct dir_mod){ DIR_MOD_DELETE, "deputyDelegate",
+					missing };
+		rc = dir_admin_modify(admin, "uid=a,dc=x", &mod, 1, &error);
+		tap_ok(rc == -2 && file_is(path, before), "deleting a value "
+		       "that is not there: -2 (%s)", error);
+		g_free(error);
+		error = NULL;
+		mod = (struct dir_mod){ DIR_MOD_REPLACE, "deputyNotice", none };
+		rc = dir_admin_modify(admin, "uid=zz,dc=x", &mod, 1, &error);
+		tap_ok(rc == -2 && file_is(path, before), "no such entry: -2 "
+		       "(%s)", error);
+		g_free(error);
+		error = NULL;
+		g_free(before);
+	}
+	tap_ok(dir_admin_has_value(admin, "uid=b,dc=x", "deputyDelegate",
+				   "BOB@partner.example", &error) == 1
+	       && dir_admin_has_value(admin, "uid=b,dc=x", "deputyNotice",
+				      "none", &error) == 0,
+	       "has_value: any case, and a missing attribute");
+	dir_admin_close(&admin);
+	tap_ok(admin == NULL, "dir_admin_close clears the pointer");
+	g_unlink(path);
+	g_rmdir(tmpdir);
+	g_free(path);
+	g_free(tmpdir);
 }
 
 /* main - open dir-basic.ldif and run the tables */
@@ -476,5 +681,6 @@ main(void)
 	test_empty();
 	test_notice_parse();
 	test_dn_normalize();
+	test_write();
 	return tap_done();
 }

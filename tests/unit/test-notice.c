@@ -9,6 +9,7 @@
 
 #include <gmime/gmime.h>
 
+#include "addr.h"
 #include "facts.h"
 #include "envelope.h"
 #include "notice.h"
@@ -235,19 +236,19 @@ test_safe_address(void)
 	char longest[400];
 
 	for (int i = 0; good[i] != NULL; i++)
-		tap_ok(envelope_safe_address(good[i]), "safe: %s", good[i]);
+		tap_ok(addr_is_safe(good[i]), "safe: %s", good[i]);
 	for (int i = 0; bad[i] != NULL; i++) {
 		char *shown = g_strescape(bad[i], NULL);
 
-		tap_ok(!envelope_safe_address(bad[i]), "refused: \"%s\"", shown);
+		tap_ok(!addr_is_safe(bad[i]), "refused: \"%s\"", shown);
 		g_free(shown);
 	}
 	memset(longest, 'a', sizeof(longest));
 	memcpy(longest + 300, "@example.com", 13);	/* 312 bytes */
-	tap_ok(envelope_safe_address(longest), "safe: 312 bytes");
+	tap_ok(addr_is_safe(longest), "safe: 312 bytes");
 	memset(longest, 'a', sizeof(longest));
 	memcpy(longest + 320, "@example.com", 13);	/* 332 bytes */
-	tap_ok(!envelope_safe_address(longest), "refused: 332 bytes");
+	tap_ok(!addr_is_safe(longest), "refused: 332 bytes");
 }
 
 int
