@@ -20,79 +20,24 @@
 #include <unistd.h>
 
 #include "ctl.h"
+#include "dir-chain.h"
+#include "dir-check.h"
 
 /* The escaped copies handed out by ctl_esc(), released at exit. */
 static GStringChunk *ctl_esc_pool;
-
-/*
- * ctl_unichar_hidden - whether C changes what a terminal shows around it
- *
- * C1 controls (a terminal may read U+009B as CSI), the Unicode line and
- * paragraph separators, and the bidirectional controls that reorder
- * what follows them.
- */
-static int
-ctl_unichar_hidden(gunichar c)
-{
-	return (c >= 0x80 && c <= 0x9f) || c == 0x2028 || c == 0x2029
-	    || c == 0x200e || c == 0x200f || (c >= 0x202a && c <= 0x202e)
-	    || (c >= 0x2066 && c <= 0x2069);
-}
 
 /*
  * ctl_escape - TEXT with every control character written as an escape
  *
  * Values from the directory (display names, an imported SUMMARY, DNs,
  * delegate values) reach the helpdesk's terminal: a line break there
- * would forge a line of the report, an ESC a terminal command. Line
- * breaks and tabs become \n, \r, \t; other C0 controls, DEL and bytes
- * that are not UTF-8 become \xHH; the Unicode controls above \u{HHHH}.
- * Everything else, backslashes included, is kept as it is.
+ * would forge a line of the report, an ESC a terminal command. The
+ * escaping is dir_check_escape()'s, which check's details use too.
  */
 char *
 ctl_escape(const char *text)
 {
-	GString *out;
-	const char *p, *end;
-
-	if (text == NULL)
-		return g_strdup("");
-	out = g_string_sized_new(strlen(text));
-	end = text + strlen(text);
-	for (p = text; p < end;) {
-		unsigned char ch = (unsigned char)*p;
-		gunichar c;
-
-		if (ch < 0x20 || ch == 0x7f) {
-			if (ch == '\n')
-				g_string_append(out, "\\n");
-			else if (ch == '\r')
-				g_string_append(out, "\\r");
-			else if (ch == '\t')
-				g_string_append(out, "\\t");
-			else
-				g_string_append_printf(out, "\\x%02x", ch);
-			p++;
-			continue;
-		}
-		if (ch < 0x80) {
-			g_string_append_c(out, (char)ch);
-			p++;
-			continue;
-		}
-		c = g_utf8_get_char_validated(p, (gssize)(end - p));
-		if (c == (gunichar)-1 || c == (gunichar)-2) {
-			g_string_append_printf(out, "\\x%02x", ch);
-			p++;
-			continue;
-		}
-		if (ctl_unichar_hidden(c))
-			g_string_append_printf(out, "\\u{%04x}", (unsigned)c);
-		else
-			g_string_append_len(out, p, g_utf8_next_char(p) - p);
-		p = g_utf8_next_char(p);
-	}
-	return g_string_free(out, FALSE);
+	return dir_check_escape(text);
 }
 
 /* ctl_esc - ctl_escape() of TEXT, kept until ctl_esc_release() */
@@ -193,24 +138,14 @@ ctl_dir_status(int rc)
 int
 ctl_is_dn(const char *value)
 {
-	return strchr(value, '=') != NULL && strchr(value, '@') == NULL;
+	return dir_chain_is_dn(value);
 }
 
 /* ctl_same_dn - whether two DNs name the same entry */
 int
 ctl_same_dn(const char *a, const char *b)
 {
-	char   *na, *nb;
-	int	same;
-
-	if (a == NULL || b == NULL)
-		return 0;
-	na = dir_dn_normalize(a);
-	nb = dir_dn_normalize(b);
-	same = strcmp(na, nb) == 0;
-	g_free(na);
-	g_free(nb);
-	return same;
+	return dir_chain_same_dn(a, b);
 }
 
 /* ctl_user - the entry of ARG: an address, a DN or a uid */
@@ -264,125 +199,39 @@ ctl_user_arg(struct ctl *c, const char *optname, const char *arg,
 	return rc;
 }
 
-/*
- * ctl_parse_date - "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]"
- *
- * The result has no zone; is_date tells which form it was.
- */
+/* ctl_parse_date - "YYYY-MM-DD" or "YYYY-MM-DDTHH:MM[:SS]", no zone */
 int
 ctl_parse_date(const char *text, struct icaltimetype *tt_r)
 {
-	int	y, mo, d, h = 0, mi = 0, s = 0, n = 0, len;
-
-	memset(tt_r, 0, sizeof(*tt_r));
-	len = (int)strnlen(text, 32);
-	if (len == 10) {
-		if (sscanf(text, "%4d-%2d-%2d%n", &y, &mo, &d, &n) != 3
-		    || n != 10)
-			return -1;
-		tt_r->is_date = 1;
-	} else if (len == 16 || len == 19) {
-		if (len == 16 && (sscanf(text, "%4d-%2d-%2dT%2d:%2d%n", &y,
-		    &mo, &d, &h, &mi, &n) != 5 || n != 16))
-			return -1;
-		if (len == 19 && (sscanf(text, "%4d-%2d-%2dT%2d:%2d:%2d%n",
-		    &y, &mo, &d, &h, &mi, &s, &n) != 6 || n != 19))
-			return -1;
-	} else {
-		return -1;
-	}
-	/* digits where digits belong (sscanf takes "+1" and " 1") */
-	for (n = 0; n < len; n++) {
-		if (n == 4 || n == 7 || n == 10 || n == 13 || n == 16)
-			continue;
-		if (!g_ascii_isdigit(text[n]))
-			return -1;
-	}
-	if (text[4] != '-' || text[7] != '-' || (len > 10 && (text[10] != 'T'
-	    || text[13] != ':' || (len == 19 && text[16] != ':'))))
-		return -1;
-	if (y < 1970 || y > 2999 || !g_date_valid_dmy((GDateDay)d,
-	    (GDateMonth)mo, (GDateYear)y) || h > 23 || mi > 59 || s > 59)
-		return -1;
-	tt_r->year = y;
-	tt_r->month = mo;
-	tt_r->day = d;
-	tt_r->hour = h;
-	tt_r->minute = mi;
-	tt_r->second = s;
-	return 0;
+	return absence_parse_date(text, tt_r);
 }
 
 /* ctl_ical_zone - libical's zone NAME ("UTC" included), or NULL */
 icaltimezone *
 ctl_ical_zone(const char *name)
 {
-	if (name == NULL || g_ascii_strcasecmp(name, "UTC") == 0
-	    || strcmp(name, "Etc/UTC") == 0)
-		return icaltimezone_get_utc_timezone();
-	return icaltimezone_get_builtin_timezone(name);
+	return absence_ical_zone(name);
 }
 
 /* ctl_zone_ok - whether both libical and GLib know zone NAME */
 int
 ctl_zone_ok(const char *name)
 {
-	GTimeZone *tz;
-
-	if (strlen(name) > 64 || ctl_ical_zone(name) == NULL)
-		return 0;
-	if ((tz = g_time_zone_new_identifier(name)) == NULL)
-		return 0;
-	g_time_zone_unref(tz);
-	return 1;
+	return absence_zone_ok(name);
 }
 
 /* ctl_time_at - the instant of TT (a date: its midnight) in ZONE */
 int
 ctl_time_at(const struct icaltimetype *tt, const char *zone, time_t *t_r)
 {
-	GTimeZone *tz;
-	GDateTime *dt;
-
-	tz = g_time_zone_new_identifier(zone != NULL ? zone : "UTC");
-	if (tz == NULL)
-		return -1;
-	dt = g_date_time_new(tz, tt->year, tt->month, tt->day,
-			     tt->is_date ? 0 : tt->hour,
-			     tt->is_date ? 0 : tt->minute,
-			     tt->is_date ? 0 : tt->second);
-	g_time_zone_unref(tz);
-	if (dt == NULL)
-		return -1;
-	*t_r = (time_t)g_date_time_to_unix(dt);
-	g_date_time_unref(dt);
-	return 0;
+	return absence_time_at(tt, zone, t_r);
 }
 
 /* ctl_fmt_time - T in ZONE: "2026-12-21 09:00 Europe/Berlin" or ISO */
 char *
 ctl_fmt_time(time_t t, const char *zone, int iso)
 {
-	GTimeZone *tz;
-	GDateTime *utc, *dt;
-	char   *s, *out;
-
-	if (t == 0)
-		return g_strdup(iso ? "" : "(open end)");
-	tz = g_time_zone_new_identifier(zone != NULL ? zone : "UTC");
-	if (tz == NULL)
-		tz = g_time_zone_new_utc();
-	utc = g_date_time_new_from_unix_utc((gint64)t);
-	dt = g_date_time_to_timezone(utc, tz);
-	s = g_date_time_format(dt, iso ? "%Y-%m-%dT%H:%M:%S%:z"
-			       : "%Y-%m-%d %H:%M");
-	out = iso ? g_strdup(s) : g_strdup_printf("%s %s", s,
-	    zone != NULL ? zone : "UTC");
-	g_free(s);
-	g_date_time_unref(dt);
-	g_date_time_unref(utc);
-	g_time_zone_unref(tz);
-	return out;
+	return absence_fmt_time(t, zone, iso);
 }
 
 /* ctl_domain_is_local - whether ADDRESS is in the user's or an internal domain */
@@ -410,11 +259,7 @@ ctl_domain_is_local(struct ctl *c, const struct dir_entry *user,
 char *
 ctl_new_uid(void)
 {
-	char   *u = g_uuid_string_random();
-	char   *uid = g_strdup_printf("%s@deputyctl", u);
-
-	g_free(u);
-	return uid;
+	return absence_new_uid("deputyctl");
 }
 
 /* ctl_notice_name - "none", "authenticated", "internal" or "default" */

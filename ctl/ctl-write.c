@@ -26,7 +26,6 @@
 #include "addr.h"
 #include "ctl.h"
 
-#define CTL_SUMMARY_MAX		200
 
 /* ctl_bad - "deputyctl: OPT VALUE: message"; CTL_USAGE */
 int
@@ -120,41 +119,6 @@ ctl_need_class(struct ctl *c, const struct dir_entry *entry, int *need_r)
 	return CTL_OK;
 }
 
-/* ctl_when - --from/--until: a date, a date-time, "today" or "now" */
-static int
-ctl_when(struct ctl *c, const char *zone, const char *text,
-	 struct icaltimetype *tt_r)
-{
-	GTimeZone *tz;
-	GDateTime *dt;
-	int	today = g_ascii_strcasecmp(text, "today") == 0;
-
-	if (!today && g_ascii_strcasecmp(text, "now") != 0)
-		return ctl_parse_date(text, tt_r);
-	tz = g_time_zone_new_identifier(zone);
-	if (tz == NULL)
-		return -1;
-	dt = g_date_time_new_from_unix_local((gint64)c->now);
-	{
-		GDateTime *z = g_date_time_to_timezone(dt, tz);
-
-		g_date_time_unref(dt);
-		dt = z;
-	}
-	memset(tt_r, 0, sizeof(*tt_r));
-	tt_r->year = g_date_time_get_year(dt);
-	tt_r->month = g_date_time_get_month(dt);
-	tt_r->day = g_date_time_get_day_of_month(dt);
-	tt_r->is_date = today;
-	if (!today) {
-		tt_r->hour = g_date_time_get_hour(dt);
-		tt_r->minute = g_date_time_get_minute(dt);
-	}
-	g_date_time_unref(dt);
-	g_time_zone_unref(tz);
-	return 0;
-}
-
 /* ctl_delegate_value - the stored form of --delegate WHO, checked */
 static int
 ctl_delegate_value(struct ctl *c, const struct dir_entry *user,
@@ -224,7 +188,8 @@ ctl_cmd_away(struct ctl *c)
 {
 	const struct ctl_args *a = c->args;
 	const char *zone = a->tz != NULL ? a->tz : c->zone;
-	struct icaltimetype st, en;
+	struct absence_spec spec;
+	struct absence_built built;
 	struct dir_entry *user = NULL;
 	struct dir_mod mods[5];
 	GPtrArray *delegates = NULL;
@@ -233,47 +198,41 @@ ctl_cmd_away(struct ctl *c)
 	const char *notice_v[2] = { NULL, NULL };
 	const char *template_v[2] = { NULL, NULL };
 	const char *class_v[2] = { "deputyUser", NULL };
-	char   *rrule = NULL, *why = NULL, *text = NULL, *uid = NULL;
+	const char *field = NULL;
+	char   *why = NULL;
 	char   *s1 = NULL, *s2 = NULL;
-	time_t	t_start, t_end;
 	size_t	n = 0;
 	guint	i;
 	int	rc, need_class;
 
 	/* the arguments that need no directory first */
+	memset(&built, 0, sizeof(built));
 	if (a->from == NULL)
 		return ctl_usage("away", "--from DATE is required");
 	if (a->until == NULL)
 		return ctl_usage("away", "--until DATE is required");
-	if (ctl_when(c, zone, a->from, &st) < 0)
-		return ctl_bad("--from", a->from, "not a date (YYYY-MM-DD or "
-		    "YYYY-MM-DDTHH:MM)");
-	if (ctl_when(c, zone, a->until, &en) < 0)
-		return ctl_bad("--until", a->until, "not a date (YYYY-MM-DD "
-		    "or YYYY-MM-DDTHH:MM)");
-	if (st.is_date != en.is_date) {
-		/* one of each: the date becomes a date-time */
-		st.is_date = 0;
-		if (en.is_date) {
-			en.is_date = 0;
-			icaltime_adjust(&en, 1, 0, 0, 0);
-		}
-	} else if (en.is_date) {
-		icaltime_adjust(&en, 1, 0, 0, 0);	/* exclusive */
-	}
-	if (ctl_time_at(&st, zone, &t_start) < 0
-	    || ctl_time_at(&en, zone, &t_end) < 0)
-		return ctl_bad("--from", a->from, "does not exist in time "
-		    "zone %s", zone);
-	if (t_end <= t_start)
-		return ctl_bad("--until", a->until, "is before --from %s",
-		    a->from);
-	if (t_end <= c->now)
-		return ctl_bad("--until", a->until, "is in the past");
-	if (a->every != NULL && ctl_rrule_parse(a->every, &rrule, &why) < 0) {
-		rc = ctl_bad("--every", a->every, "%s", why);
-		g_free(why);
-		return rc;
+	memset(&spec, 0, sizeof(spec));
+	spec.from = a->from;
+	spec.until = a->until;
+	spec.zone = zone;
+	spec.every = a->every;
+	spec.summary = a->summary;
+	spec.product = "deputyctl";
+	spec.from_label = "--from";
+	spec.now = c->now;
+	if (absence_spec_build(&spec, &built, &field, &why) < 0) {
+		/* the same words as before the builder moved to directory/ */
+		if (strcmp(field, "summary") == 0)
+			rc = ctl_bad("--summary", NULL, "%s", why);
+		else if (strcmp(field, "until") == 0)
+			rc = ctl_bad("--until", a->until, "%s", why);
+		else if (strcmp(field, "every") == 0)
+			rc = ctl_bad("--every", a->every, "%s", why);
+		else if (strcmp(field, "tz") == 0)
+			rc = ctl_bad("--tz", zone, "%s", why);
+		else
+			rc = ctl_bad("--from", a->from, "%s", why);
+		goto out;
 	}
 	if (a->notice != NULL && dir_notice_parse(a->notice, &notice) < 0) {
 		rc = ctl_bad("--notice", a->notice, "not one of none, "
@@ -283,12 +242,6 @@ ctl_cmd_away(struct ctl *c)
 	if (a->template_name != NULL
 	    && !ctl_template_ok(c, a->template_name, &why)) {
 		rc = ctl_bad("--template", a->template_name, "%s", why);
-		goto out;
-	}
-	if (a->summary != NULL && (strlen(a->summary) > CTL_SUMMARY_MAX
-	    || !g_utf8_validate(a->summary, -1, NULL))) {
-		rc = ctl_bad("--summary", NULL, "not UTF-8, or longer than %d "
-		    "bytes", CTL_SUMMARY_MAX);
 		goto out;
 	}
 
@@ -310,21 +263,12 @@ ctl_cmd_away(struct ctl *c)
 		g_ptr_array_add(delegates, v);
 	}
 
-	uid = ctl_new_uid();
-	text = ctl_event_build(uid, &st, &en, zone, rrule,
-	    a->summary != NULL ? a->summary : "Out of office");
-	if (absence_validate(text, &why) < 0) {
-		rc = ctl_bad(a->every != NULL ? "--every" : "--from",
-		    a->every != NULL ? a->every : a->from, "the absence does "
-		    "not validate: %s", why);
-		goto out;
-	}
 	if ((rc = ctl_need_class(c, user, &need_class)) != CTL_OK)
 		goto out;
 	if (need_class)
 		mods[n++] = (struct dir_mod){ DIR_MOD_ADD, "objectClass",
 		    class_v };
-	absence[0] = text;
+	absence[0] = built.text;
 	mods[n++] = (struct dir_mod){ DIR_MOD_ADD, "deputyAbsence", absence };
 	if (delegates->len > 0) {
 		g_ptr_array_add(delegates, NULL);
@@ -343,12 +287,12 @@ ctl_cmd_away(struct ctl *c)
 	}
 	if ((rc = ctl_apply(c, user, mods, n)) != CTL_OK)
 		goto out;
-	s1 = ctl_fmt_time(t_start, zone, 0);
-	s2 = ctl_fmt_time(t_end, zone, 0);
+	s1 = ctl_fmt_time(built.start, zone, 0);
+	s2 = ctl_fmt_time(built.end, zone, 0);
 	fprintf(c->out, "%s%s: away from %s until %s%s%s (UID %s)\n",
 	    a->dry_run ? "dry run: " : "", ctl_esc(user->mail), s1, s2,
-	    rrule != NULL ? ", repeating " : "", rrule != NULL ? rrule : "",
-	    uid);
+	    built.rrule != NULL ? ", repeating " : "", built.rrule != NULL
+	    ? built.rrule : "", built.uid);
 	if (user->delegates.count + (delegates->len > 0 ? delegates->len - 1
 	    : 0) + user->secretaries.count + user->managers.count == 0)
 		fprintf(c->out, "note: %s has no delegate: mail is kept in "
@@ -357,10 +301,8 @@ ctl_cmd_away(struct ctl *c)
 out:
 	g_free(s1);
 	g_free(s2);
-	g_free(uid);
-	g_free(text);
 	g_free(why);
-	g_free(rrule);
+	absence_built_clear(&built);
 	if (delegates != NULL)
 		g_ptr_array_free(delegates, TRUE);
 	dir_entry_free(&user);
@@ -387,7 +329,7 @@ ctl_cmd_back(struct ctl *c)
 	struct dir_entry *user = NULL;
 	struct dir_mod mods[2];
 	GPtrArray *del, *add;
-	size_t	i, n = 0;
+	size_t	n = 0;
 	int	rc;
 
 	if (a->all && a->id != NULL)
@@ -408,46 +350,7 @@ ctl_cmd_back(struct ctl *c)
 			    ctl_esc(user->mail));
 		goto out;
 	}
-	for (i = 0; i < user->absences.count; i++) {
-		const char *value = user->absences.values[i];
-		GPtrArray *events;
-		char   *err = NULL;
-		guint	k;
-
-		if (a->all) {
-			ctl_value_add(del, value);
-			continue;
-		}
-		events = ctl_events_new();
-		if (ctl_events_text(value, i, events, &err) < 0) {
-			g_free(err);
-			ctl_events_free(events);
-			continue;	/* check reports these */
-		}
-		for (k = 0; k < events->len; k++) {
-			const struct ctl_event *ev = g_ptr_array_index(events,
-								       k);
-			time_t	s, e;
-
-			if (a->id != NULL) {
-				if (strcmp(ev->uid, a->id) == 0)
-					ctl_value_add(del, value);
-				continue;
-			}
-			if (!ctl_event_find(ev, c->now, 0, &s, &e)
-			    || s > c->now)
-				continue;
-			/* in effect now */
-			ctl_value_add(del, value);
-			if (ev->rrule != NULL) {
-				char   *amended = ctl_event_exclude(ev, s);
-
-				ctl_value_add(add, amended);
-				g_free(amended);
-			}
-		}
-		ctl_events_free(events);
-	}
+	absence_back_plan(user, c->now, a->all, a->id, del, add);
 	if (del->len == 0) {
 		if (a->id != NULL)
 			rc = ctl_bad("--id", a->id, "no absence of %s has "

@@ -27,6 +27,7 @@
 #include <glib.h>
 #include <libical/ical.h>
 
+#include "absence-edit.h"
 #include "conf.h"
 #include "dir-write.h"
 #include "directory.h"
@@ -76,20 +77,8 @@ struct ctl {
 	FILE   *out;
 };
 
-/* One VEVENT of a deputyAbsence value, as deputyctl shows it. */
-struct ctl_event {
-	char   *uid;
-	char   *summary;
-	char   *zone;			/* TZID, or NULL: UTC */
-	char   *rrule;			/* NULL: once */
-	int	all_day;
-	time_t	start;			/* first instance */
-	time_t	end;			/* 0: open-ended */
-	size_t	value;			/* index of its deputyAbsence value */
-	icalcomponent *root;		/* the parsed value, shared */
-	int	owns_root;		/* the first event of its value */
-	icalcomponent *comp;
-};
+/* One VEVENT of a deputyAbsence value (absence-edit.h). */
+#define ctl_event absence_event
 
 /* A JSON document being written (ctl-json.c, over json-glib). */
 struct ctl_json {
@@ -128,9 +117,6 @@ int ctl_resolve(struct ctl *c, const struct dir_entry *e, time_t t,
 		char **error_r);
 int ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
 	      unsigned int depth, const char *zone, struct ctl_json *j,
-	      unsigned int *lookups, char **error_r);
-int ctl_cycle(struct ctl *c, const struct dir_entry *start,
-	      const struct dir_entry *e, GPtrArray *path,
 	      unsigned int *lookups, char **error_r);
 
 /* ctl-list.c: shared with ctl-check.c */

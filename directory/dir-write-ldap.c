@@ -30,6 +30,55 @@
 #include "dir-write-private.h"
 #include "ldap-conn.h"
 
+/* admin_ldap_search_people - at most MAX DNs matching FILTER */
+int
+admin_ldap_search_people(struct dir_admin *a, const char *filter,
+			 unsigned int max, GPtrArray *dns, int *more_r,
+			 char **error_r)
+{
+	char   *attrs[] = { (char *)LDAP_NO_ATTRS, NULL };
+	LDAPMessage *res = NULL, *msg;
+	struct timeval tv;
+	LDAP   *ld;
+	int	rc, err = LDAP_SUCCESS;
+
+	if ((rc = dir_conn_connect(a->conn, error_r)) < 0)
+		return rc;
+	ld = dir_conn_ld(a->conn);
+	tv.tv_sec = (time_t)dir_conn_timeout(a->conn);
+	tv.tv_usec = 0;
+	rc = ldap_search_ext_s(ld, a->base, LDAP_SCOPE_SUBTREE, filter, attrs,
+			       0, NULL, NULL, &tv, (int)max + 1, &res);
+	for (msg = res != NULL ? ldap_first_message(ld, res) : NULL;
+	     msg != NULL; msg = ldap_next_message(ld, msg))
+		if (ldap_msgtype(msg) == LDAP_RES_SEARCH_RESULT)
+			(void)ldap_parse_result(ld, msg, &err, NULL, NULL,
+						NULL, NULL, 0);
+	if (rc == LDAP_SIZELIMIT_EXCEEDED || err == LDAP_SIZELIMIT_EXCEEDED) {
+		*more_r = 1;
+		rc = err = LDAP_SUCCESS;
+	}
+	if (rc != LDAP_SUCCESS || err != LDAP_SUCCESS) {
+		(void)dir_conn_fail(a->conn, "search",
+				    rc != LDAP_SUCCESS ? rc : err, error_r);
+		if (res != NULL)
+			ldap_msgfree(res);
+		return -1;
+	}
+	for (msg = ldap_first_entry(ld, res); msg != NULL;
+	     msg = ldap_next_entry(ld, msg)) {
+		char   *dn = ldap_get_dn(ld, msg);
+
+		if (dn != NULL && dns->len < max)
+			g_ptr_array_add(dns, g_strdup(dn));
+		else if (dn != NULL)
+			*more_r = 1;
+		ldap_memfree(dn);
+	}
+	ldap_msgfree(res);
+	return 0;
+}
+
 /* admin_ldap_search - DNs under base matching FILTER */
 int
 admin_ldap_search(struct dir_admin *a, const char *filter, GPtrArray *dns,

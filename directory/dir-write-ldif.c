@@ -219,6 +219,68 @@ admin_ldif_find(struct dir_admin *a, const char *attr, const char *value,
 	return 0;
 }
 
+/* admin_text_has - whether VALUE contains NEEDLE (casefolded) */
+static int
+admin_text_has(const char *value, const char *needle)
+{
+	char   *v, *fold;
+	int	has;
+
+	if (*needle == '\0')
+		return 1;
+	v = g_utf8_make_valid(value, -1);
+	fold = g_utf8_casefold(v, -1);
+	has = strstr(fold, needle) != NULL;
+	g_free(fold);
+	g_free(v);
+	return has;
+}
+
+/* admin_ldif_search - people whose uid, cn, displayName or mail has TEXT */
+int
+admin_ldif_search(struct dir_admin *a, const char *text, unsigned int max,
+		  GPtrArray *dns, int *more_r, char **error_r)
+{
+	static const char *const names[] = { "uid", "cn", "displayName",
+	    "mail" };
+	struct admin_file f;
+	char   *fold;
+	guint	i, j;
+	size_t	k;
+	int	fd;
+
+	if (admin_load(a, 0, &fd, &f, error_r) < 0)
+		return -1;
+	fold = g_utf8_casefold(text, -1);
+	for (i = 0; i < f.records->len; i++) {
+		const struct ldifr_record *rec = g_ptr_array_index(f.records,
+								   i);
+		int	hit = 0;
+
+		if (rec->dn == NULL || !admin_record_has(rec, "mail", NULL, 0))
+			continue;
+		for (j = 0; j < rec->values->len && !hit; j++) {
+			const struct ldifr_value *v =
+			    g_ptr_array_index(rec->values, j);
+
+			for (k = 0; k < G_N_ELEMENTS(names); k++)
+				if (g_ascii_strcasecmp(v->attr, names[k]) == 0
+				    && admin_text_has(v->value, fold))
+					hit = 1;
+		}
+		if (!hit)
+			continue;
+		if (dns->len >= max) {
+			*more_r = 1;
+			break;
+		}
+		g_ptr_array_add(dns, g_strdup(rec->dn));
+	}
+	g_free(fold);
+	admin_file_free(&f);
+	return 0;
+}
+
 /* admin_ldif_list - DNs of entries of class deputyUser or with ATTRS */
 int
 admin_ldif_list(struct dir_admin *a, const char *const *attrs, GPtrArray *dns,

@@ -31,6 +31,9 @@ int admin_ldif_find(struct dir_admin *a, const char *attr, const char *value,
 		    GPtrArray *dns, char **error_r);
 int admin_ldif_list(struct dir_admin *a, const char *const *attrs,
 		    GPtrArray *dns, char **error_r);
+int admin_ldif_search(struct dir_admin *a, const char *text,
+		      unsigned int max, GPtrArray *dns, int *more_r,
+		      char **error_r);
 int admin_ldif_has_value(struct dir_admin *a, const char *dn,
 			 const char *attr, const char *value, char **error_r);
 int admin_ldif_modify(struct dir_admin *a, const char *dn,
@@ -40,6 +43,9 @@ int admin_ldif_modify(struct dir_admin *a, const char *dn,
 /* dir-write-ldap.c */
 int admin_ldap_search(struct dir_admin *a, const char *filter,
 		      GPtrArray *dns, char **error_r);
+int admin_ldap_search_people(struct dir_admin *a, const char *filter,
+			     unsigned int max, GPtrArray *dns, int *more_r,
+			     char **error_r);
 int admin_ldap_has_value(struct dir_admin *a, const char *dn,
 			 const char *attr, const char *value, char **error_r);
 int admin_ldap_modify(struct dir_admin *a, const char *dn,

@@ -166,6 +166,52 @@ dir_admin_list(struct dir_admin *admin, char ***dns_r, char **error_r)
 	return 0;
 }
 
+/* dir_admin_search - people whose uid, cn, displayName or mail contains
+   TEXT (any case); at most MAX, *more_r when there were more */
+int
+dir_admin_search(struct dir_admin *admin, const char *text, unsigned int max,
+		 char ***dns_r, int *more_r, char **error_r)
+{
+	static const char *const names[] = { "uid", "cn", "displayName",
+	    "mail" };
+	GPtrArray *dns;
+	size_t	k;
+	int	rc;
+
+	*dns_r = NULL;
+	*more_r = 0;
+	*error_r = NULL;
+	if (max == 0 || strlen(text) > 256) {
+		*error_r = g_strdup("search text longer than 256 bytes");
+		return -2;
+	}
+	dns = g_ptr_array_new_with_free_func(g_free);
+	if (admin->is_ldap) {
+		GString *filter = g_string_new("(&(mail=*)(|");
+
+		for (k = 0; k < G_N_ELEMENTS(names); k++) {
+			g_string_append_printf(filter, "(%s=*", names[k]);
+			dir_conn_filter_value(text, strlen(text), filter);
+			g_string_append(filter, *text != '\0' ? "*)" : ")");
+		}
+		g_string_append(filter, "))");
+		rc = admin_ldap_search_people(admin, filter->str, max, dns,
+					      more_r, error_r);
+		g_string_free(filter, TRUE);
+	} else {
+		rc = admin_ldif_search(admin, text, max, dns, more_r,
+				       error_r);
+	}
+	if (rc < 0) {
+		g_ptr_array_free(dns, TRUE);
+		return rc;
+	}
+	g_ptr_array_set_free_func(dns, NULL);
+	g_ptr_array_add(dns, NULL);
+	*dns_r = (char **)g_ptr_array_free(dns, FALSE);
+	return 0;
+}
+
 /* dir_admin_has_value - whether DN has ATTR=VALUE (any case); 1, 0, -1 */
 int
 dir_admin_has_value(struct dir_admin *admin, const char *dn, const char *attr,

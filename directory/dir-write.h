@@ -61,6 +61,13 @@ int dir_admin_find(struct dir_admin *admin, const char *attr,
 /* dir_admin_list - DNs of entries with deputy attributes (g_strfreev) */
 int dir_admin_list(struct dir_admin *admin, char ***dns_r, char **error_r);
 
+/* dir_admin_search - DNs of people (entries with mail) whose uid, cn,
+   displayName or mail contains TEXT, any case ("" : everyone); at most
+   MAX (g_strfreev), *more_r set when there were more */
+int dir_admin_search(struct dir_admin *admin, const char *text,
+		     unsigned int max, char ***dns_r, int *more_r,
+		     char **error_r);
+
 /* dir_admin_has_value - whether DN has ATTR=VALUE (any case); 1, 0, -1 */
 int dir_admin_has_value(struct dir_admin *admin, const char *dn,
 			const char *attr, const char *value, char **error_r);

@@ -61,6 +61,9 @@ struct dir_settings {
 	const char *base;		/* search base */
 	const char *bind_dn;		/* NULL or "": anonymous or SASL */
 	const char *bind_password_file;	/* must be mode 0600 or stricter */
+	const char *bind_password;	/* instead of the file: a password
+					 * held in memory (deputy-web's
+					 * login); NULL: use the file */
 	const char *sasl_mech;		/* NULL, "" or "EXTERNAL" */
 	const char *tls;		/* "starttls", "none" (ldaps:// and
 					 * ldapi:// imply their own) */

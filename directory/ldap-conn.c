@@ -34,6 +34,7 @@ struct dir_conn {
 	char  **uris;			/* owned, NULL-terminated */
 	char   *bind_dn;		/* NULL: no simple bind */
 	char   *password_file;
+	char   *password;		/* in memory (bind_password), or NULL */
 	int	sasl_external;
 	int	starttls;		/* tls = "starttls" */
 	char   *ca_file;		/* NULL: the system's store */
@@ -198,9 +199,14 @@ conn_bind(const struct dir_conn *conn, LDAP *h, const char *uri,
 	}
 	if (conn->bind_dn == NULL)
 		return 0;			/* anonymous */
-	if (secret_read(conn->password_file, "bind_password_file",
-			CONN_PASSWORD_MAX, &password, &len, error_r) < 0)
+	if (conn->password != NULL) {
+		len = strlen(conn->password);
+		password = g_strndup(conn->password, len);
+	} else if (secret_read(conn->password_file, "bind_password_file",
+			       CONN_PASSWORD_MAX, &password, &len,
+			       error_r) < 0) {
 		return CONN_LOCAL;
+	}
 	if (len == 0 || memchr(password, '\0', len) != NULL
 	    || memchr(password, '\n', len) != NULL) {
 		secret_free(&password, len);
@@ -347,6 +353,9 @@ dir_conn_free(struct dir_conn **conn)
 	g_strfreev(c->uris);
 	g_free(c->bind_dn);
 	g_free(c->password_file);
+	if (c->password != NULL)
+		explicit_bzero(c->password, strlen(c->password));
+	g_free(c->password);
 	g_free(c->ca_file);
 	g_free(c);
 	*conn = NULL;
@@ -375,6 +384,7 @@ dir_conn_new(const struct dir_settings *set, struct dir_conn **conn_r,
 		return -1;
 	}
 	if (set->bind_dn != NULL && *set->bind_dn != '\0'
+	    && (set->bind_password == NULL || *set->bind_password == '\0')
 	    && (set->bind_password_file == NULL
 		|| *set->bind_password_file == '\0')) {
 		*error_r = g_strdup("directory backend ldap: bind_dn is set "
@@ -414,6 +424,7 @@ dir_conn_new(const struct dir_settings *set, struct dir_conn **conn_r,
 	c->uris = (char **)g_ptr_array_free(uris, FALSE);
 	c->bind_dn = conn_nonempty(set->bind_dn);
 	c->password_file = conn_nonempty(set->bind_password_file);
+	c->password = conn_nonempty(set->bind_password);
 	c->sasl_external = set->sasl_mech != NULL && *set->sasl_mech != '\0';
 	c->starttls = set->tls == NULL
 	    || g_ascii_strcasecmp(set->tls, "starttls") == 0;

@@ -176,6 +176,24 @@ static cfg_opt_t sieve_opts[] = {
 	CFG_END()
 };
 
+/* web: deputy-web, the helpdesk page (doc/deputy-web.8) */
+static cfg_opt_t web_opts[] = {
+	CFG_STR("listen", "127.0.0.1:8080", CFGF_NONE),
+	CFG_STR("static_dir", PKGDATADIR "/web", CFGF_NONE),
+	CFG_STR("users_file", "", CFGF_NONE),
+	CFG_STR("login_attribute", "uid", CFGF_NONE),
+	CFG_STR("login_dn", "", CFGF_NONE),
+	CFG_BOOL("secure_cookies", cfg_true, CFGF_NONE),
+	CFG_INT("session_lifetime", 28800, CFGF_NONE),
+	CFG_INT("session_idle", 1800, CFGF_NONE),
+	CFG_INT("max_sessions", 200, CFGF_NONE),
+	CFG_INT("login_failures", 5, CFGF_NONE),
+	CFG_INT("login_source_failures", 20, CFGF_NONE),
+	CFG_INT("login_window", 300, CFGF_NONE),
+	CFG_STR("metrics", "", CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t log_opts[] = {
 	CFG_STR("ident", "deputy", CFGF_NONE),
 	CFG_STR("facility", "mail", CFGF_NONE),
@@ -195,6 +213,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("templates", templates_opts, CFGF_NONE),
 	CFG_SEC("sieve", sieve_opts, CFGF_NONE),
 	CFG_SEC("log", log_opts, CFGF_NONE),
+	CFG_SEC("web", web_opts, CFGF_NONE),
 	CFG_END()
 };
 
@@ -569,6 +588,11 @@ RANGE_VALIDATOR(conf_check_spam_size, 1, 1048576)
 RANGE_VALIDATOR(conf_check_workers, 1, 256)
 RANGE_VALIDATOR(conf_check_max_size, 1, 4096)
 RANGE_VALIDATOR(conf_check_max_recipients, 1, 100000)
+RANGE_VALIDATOR(conf_check_web_lifetime, 60, 604800)
+RANGE_VALIDATOR(conf_check_web_idle, 60, 604800)
+RANGE_VALIDATOR(conf_check_web_sessions, 1, 100000)
+RANGE_VALIDATOR(conf_check_web_failures, 1, 1000)
+RANGE_VALIDATOR(conf_check_web_window, 10, 86400)
 
 /* conf_check_mode - validator: an octal file mode such as "0660" */
 static int
@@ -691,6 +715,69 @@ bad:
 	return -1;
 }
 
+/* conf_check_listen - validator: "host:port" with a numeric port */
+static int
+conf_check_listen(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL || *v == '\0' || g_str_has_prefix(v, "unix:")
+	    || v[0] == '/')
+		goto bad;
+	return conf_check_endpoint(cfg, opt);
+bad:
+	cfg_error(cfg, "%s = \"%s\": \"host:port\"", opt->name,
+	    v != NULL ? v : "");
+	return -1;
+}
+
+/* conf_check_metrics - validator: "" or "host:port" (web.metrics) */
+static int
+conf_check_metrics(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	return v == NULL || *v == '\0' ? 0 : conf_check_listen(cfg, opt);
+}
+
+/* conf_check_attr - validator: an LDAP attribute name */
+static int
+conf_check_attr(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+	size_t n = v != NULL ? strlen(v) : 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!(g_ascii_isalnum(v[i]) || (v[i] == '-' && i > 0)))
+			n = 0;
+	if (n == 0 || n > 64 || !g_ascii_isalpha(v[0])) {
+		cfg_error(cfg, "%s = \"%s\" is not an attribute name",
+		    opt->name, v != NULL ? v : "");
+		return -1;
+	}
+	return 0;
+}
+
+/* conf_check_login_dn - validator: "" or a DN template with one %s */
+static int
+conf_check_login_dn(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0), *p;
+
+	if (v == NULL || *v == '\0')
+		return 0;
+	p = strstr(v, "%s");
+	if (p == NULL || strstr(p + 2, "%") != NULL
+	    || strchr(v, '%') != p || strchr(v, '=') == NULL
+	    || strlen(v) > 512) {
+		cfg_error(cfg, "%s = \"%s\": a DN with one %%s for the "
+		    "user name, such as \"uid=%%s,ou=people,dc=example,"
+		    "dc=org\"", opt->name, v);
+		return -1;
+	}
+	return 0;
+}
+
 static const struct {
 	const char *name;
 	cfg_validate_callback_t fn;
@@ -769,6 +856,18 @@ static const struct {
 	{ "sieve|min_period_days", conf_check_sieve_period },
 	{ "sieve|max_period_days", conf_check_sieve_period },
 	{ "log|facility", conf_check_facility },
+	{ "web|listen", conf_check_listen },
+	{ "web|static_dir", conf_check_path },
+	{ "web|users_file", conf_check_path_or_empty },
+	{ "web|login_attribute", conf_check_attr },
+	{ "web|login_dn", conf_check_login_dn },
+	{ "web|session_lifetime", conf_check_web_lifetime },
+	{ "web|session_idle", conf_check_web_idle },
+	{ "web|max_sessions", conf_check_web_sessions },
+	{ "web|login_failures", conf_check_web_failures },
+	{ "web|login_source_failures", conf_check_web_failures },
+	{ "web|login_window", conf_check_web_window },
+	{ "web|metrics", conf_check_metrics },
 	{ "log|file", conf_check_path },
 };
 
@@ -960,6 +1059,24 @@ conf_copy(cfg_t *cfg)
 			c->log_facility = conf_facilities[i].facility;
 	v = cfg_getstr(s, "file");
 	c->log_file = v != NULL && *v != '\0' ? g_strdup(v) : NULL;
+
+	s = cfg_getsec(cfg, "web");
+	c->web_listen = g_strdup(cfg_getstr(s, "listen"));
+	c->web_static_dir = g_strdup(cfg_getstr(s, "static_dir"));
+	c->web_users_file = conf_or_null(cfg_getstr(s, "users_file"));
+	c->web_login_attribute = g_strdup(cfg_getstr(s, "login_attribute"));
+	c->web_login_dn = conf_or_null(cfg_getstr(s, "login_dn"));
+	c->web_secure_cookies = cfg_getbool(s, "secure_cookies") ? 1 : 0;
+	c->web_session_lifetime = (unsigned int)cfg_getint(s,
+	    "session_lifetime");
+	c->web_session_idle = (unsigned int)cfg_getint(s, "session_idle");
+	c->web_max_sessions = (unsigned int)cfg_getint(s, "max_sessions");
+	c->web_login_failures = (unsigned int)cfg_getint(s,
+	    "login_failures");
+	c->web_source_failures = (unsigned int)cfg_getint(s,
+	    "login_source_failures");
+	c->web_login_window = (unsigned int)cfg_getint(s, "login_window");
+	c->web_metrics = conf_or_null(cfg_getstr(s, "metrics"));
 	return c;
 }
 
@@ -1195,6 +1312,12 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->public_suffix_list);
 	g_free(c->log_ident);
 	g_free(c->log_file);
+	g_free(c->web_listen);
+	g_free(c->web_static_dir);
+	g_free(c->web_users_file);
+	g_free(c->web_login_attribute);
+	g_free(c->web_login_dn);
+	g_free(c->web_metrics);
 	g_free(c);
 	*conf = NULL;
 }

@@ -5,8 +5,8 @@
  * NAME
  *	conf - deputy.conf, read with libconfuse
  * SUMMARY
- *	Sections directory, policy, delivery, submission, state, spam,
- *	auth, templates and log. Every key has a default that works with
+ *	Sections directory, policy, delivery, daemon, submission, state,
+ *	spam, auth, templates, sieve, log and web. Every key has a default that works with
  *	the embedded parts (LDIF directory, Maildir, LMDB); doc/deputy.conf.5
  *	documents each one.
  * DIAGNOSTICS
@@ -131,6 +131,22 @@ struct deputy_conf {
 	char *log_ident;
 	int log_facility;
 	char *log_file;			/* NULL: syslog */
+
+	/* web: deputy-web */
+	char *web_listen;		/* "host:port" */
+	char *web_static_dir;		/* the page's files */
+	char *web_users_file;		/* LDIF backend: name:hash, or NULL */
+	char *web_login_attribute;	/* LDAP: the login name's attribute */
+	char *web_login_dn;		/* LDAP: "uid=%s,...", or NULL: search */
+	int web_secure_cookies;
+	unsigned int web_session_lifetime;	/* seconds from the login */
+	unsigned int web_session_idle;	/* seconds without a request */
+	unsigned int web_max_sessions;
+	unsigned int web_login_failures;	/* per user and window */
+	unsigned int web_source_failures;	/* per source and window */
+	unsigned int web_login_window;	/* seconds */
+	char *web_metrics;		/* deputyd's counters page, or NULL:
+					 * daemon.metrics */
 };
 
 /* conf_section_name - the name of top-level section I, NULL past the end */

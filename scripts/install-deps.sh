@@ -19,6 +19,12 @@ for p in $(cat $lists | sed 's/#.*//' | tr -s ' \n' '\n' | grep -v '^$' | sort -
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 	    missing="$missing $p"
 done
+# npm for tests/web/browser.sh: Debian's nodejs comes without it, but a
+# nodesource nodejs ships its own and conflicts with Debian's "npm"; so
+# "npm" only when node is there (or asked for) and npm is not.
+case $lists in *integration.txt*)
+	command -v npm >/dev/null 2>&1 || missing="$missing npm" ;;
+esac
 [ -z "$missing" ] && exit 0
 if [ "$(id -u)" -ne 0 ]; then
 	echo "install-deps: missing packages:$missing (run as root)" >&2

@@ -43,6 +43,15 @@ static const struct bad bad_files[] = {
 	{ "spam {\n  address = \"127.0.0.1\"\n}\n", ":2: address" },
 	{ "spam {\n  address = \"127.0.0.1:99999\"\n}\n", ":2: address" },
 	{ "spam {\n  address = \"a b:783\"\n}\n", ":2: address" },
+	{ "web {\n  listen = \"unix:/run/x\"\n}\n", ":2: listen" },
+	{ "web {\n  listen = \"127.0.0.1\"\n}\n", ":2: listen" },
+	{ "web {\n  login_dn = \"uid=%s,ou=%s\"\n}\n", ":2: login_dn" },
+	{ "web {\n  login_dn = \"uid=%d\"\n}\n", ":2: login_dn" },
+	{ "web {\n  login_attribute = \"uid)(x\"\n}\n", ":2: login_attribute" },
+	{ "web {\n  session_idle = 5\n}\n", ":2: session_idle" },
+	{ "web {\n  users_file = \"users\"\n}\n", ":2: users_file" },
+	{ "web {\n  secure_cookies = maybe\n}\n", ":2:" },
+	{ "web {\n  metrics = \"unix:/run/deputy/metrics\"\n}\n", ":2: metrics" },
 };
 
 /* check_spam - the spam section: thresholds per scale, older names */
@@ -159,6 +168,23 @@ main(void)
 		tap_ok(c->notice_threshold == 0.5, "notice_threshold 0.5");
 		tap_ok(c->log_file != NULL && strcmp(c->log_file, "/tmp/x.log") == 0,
 		    "log file");
+		conf_free(&c);
+	}
+	unlink(path);
+	g_free(path);
+
+	/* The web section (deputy-web). */
+	path = write_tmp("web {\n  listen = \"127.0.0.1:18080\"\n"
+	    "  secure_cookies = false\n  login_dn = \"uid=%s,ou=people,"
+	    "dc=example,dc=org\"\n  session_idle = 600\n}\n");
+	tap_ok(conf_load(path, &c, &err) == 0, "web section loads");
+	if (c != NULL) {
+		tap_ok(strcmp(c->web_listen, "127.0.0.1:18080") == 0 &&
+		    !c->web_secure_cookies && c->web_session_idle == 600 &&
+		    c->web_login_dn != NULL && c->web_users_file == NULL &&
+		    strcmp(c->web_login_attribute, "uid") == 0 &&
+		    c->web_session_lifetime == 28800,
+		    "web: listen, cookies, login_dn, idle, defaults");
 		conf_free(&c);
 	}
 	unlink(path);
