@@ -40,9 +40,10 @@ if [ ! -f "$cache/node_modules/puppeteer-core/package.json" ]; then
 	mkdir -p "$cache" &&
 	    cp "$srcdir/tests/web/package.json" "$lock" "$cache/" &&
 	    (cd "$cache" && timeout 600 npm ci --ignore-scripts --no-audit \
-	    --no-fund >"$cache/npm.log" 2>&1)
+	    --no-fund --fetch-retry-mintimeout=2000 \
+	    --fetch-retry-maxtimeout=10000 >"$cache/npm.log" 2>&1)
 	if [ $? -ne 0 ] || [ ! -f "$cache/node_modules/puppeteer-core/package.json" ]; then
-		skip "browser tests: npm ci of puppeteer-core failed (no npm registry?): $(tail -n 1 "$cache/npm.log" 2>/dev/null)"
+		skip "browser tests: npm ci of puppeteer-core failed (no npm registry?): $(grep -m 1 'npm error' "$cache/npm.log" 2>/dev/null)"
 		rm -rf "$cache/node_modules"
 		done_testing
 		exit 0
