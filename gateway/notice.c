@@ -9,6 +9,7 @@
 
 #include <gmime/gmime.h>
 
+#include "directory.h"
 #include "notice.h"
 
 #define NOTICE_MAX_REFS 10
@@ -179,4 +180,59 @@ notice_build(const struct notice_input *in, char **text_r, char **error_r)
 	*text_r = g_mime_object_to_string(obj, NULL);
 	g_object_unref(msg);
 	return 0;
+}
+
+/* notice_until - see notice.h */
+char *
+notice_until(time_t end, const char *zone)
+{
+	GTimeZone *tz;
+	GDateTime *dt, *local;
+	char *text;
+
+	if (end == 0)
+		return g_strdup("further notice");
+	tz = g_time_zone_new_identifier(zone);
+	if (tz == NULL)
+		tz = g_time_zone_new_utc();
+	dt = g_date_time_new_from_unix_utc(end);
+	local = g_date_time_to_timezone(dt, tz);
+	if (g_date_time_get_hour(local) == 0 &&
+	    g_date_time_get_minute(local) == 0) {
+		/* An exclusive midnight end: the day before is the last. */
+		GDateTime *last = g_date_time_add_days(local, -1);
+
+		text = g_date_time_format(last, "%Y-%m-%d");
+		g_date_time_unref(last);
+	} else {
+		text = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
+	}
+	g_date_time_unref(local);
+	g_date_time_unref(dt);
+	g_time_zone_unref(tz);
+	return text;
+}
+
+/* notice_delegate_names - see notice.h */
+char *
+notice_delegate_names(struct dir *dir, const struct dir_strings *addrs)
+{
+	GString *out = g_string_new(NULL);
+
+	for (size_t i = 0; i < addrs->count; i++) {
+		struct dir_entry *e = NULL;
+		char *err = NULL;
+
+		if (dir_lookup(dir, addrs->values[i], &e, &err) < 0)
+			g_free(err);
+		if (out->len > 0)
+			g_string_append(out, ", ");
+		if (e != NULL && e->display_name != NULL)
+			g_string_append_printf(out, "%s <%s>", e->display_name,
+			    addrs->values[i]);
+		else
+			g_string_append(out, addrs->values[i]);
+		dir_entry_free(&e);
+	}
+	return g_string_free(out, FALSE);
 }

@@ -24,6 +24,9 @@
 
 #include <time.h>
 
+struct dir;
+struct dir_strings;
+
 struct notice_input {
 	const char *from_address;	/* the away user */
 	const char *from_name;		/* display name or NULL */
@@ -43,5 +46,18 @@ int notice_build(const struct notice_input *in, char **text_r,
 
 /* notice_msgid_ok - whether ID may be copied into a header as <ID> */
 int notice_msgid_ok(const char *id);
+
+/*
+ * notice_until - the end of an absence as a notice says it, in ZONE:
+ * "2026-12-18" for an exclusive midnight end (the day before is the
+ * last), else "2026-12-18 14:00 CET"; "further notice" for 0
+ */
+char *notice_until(time_t end, const char *zone);
+
+/*
+ * notice_delegate_names - "Bob Jones <bob@example.org>, ..." for the
+ * ADDRS, with their display names from DIR where it has them
+ */
+char *notice_delegate_names(struct dir *dir, const struct dir_strings *addrs);
 
 #endif

@@ -75,62 +75,6 @@ engine_notice_claim(struct engine_run *run, struct engine_rcpt *r,
 	    claim == STATE_DUPLICATE ? DS_DUPLICATE : DS_RATE, NULL);
 }
 
-/* notify_until - the end of the absence for templates, in ZONE */
-static char *
-notify_until(time_t end, const char *zone)
-{
-	GTimeZone *tz;
-	GDateTime *dt, *local;
-	char *text;
-
-	if (end == 0)
-		return g_strdup("further notice");
-	tz = g_time_zone_new_identifier(zone);
-	if (tz == NULL)
-		tz = g_time_zone_new_utc();
-	dt = g_date_time_new_from_unix_utc(end);
-	local = g_date_time_to_timezone(dt, tz);
-	if (g_date_time_get_hour(local) == 0 &&
-	    g_date_time_get_minute(local) == 0) {
-		/* An exclusive midnight end: the day before is the last. */
-		GDateTime *last = g_date_time_add_days(local, -1);
-
-		text = g_date_time_format(last, "%Y-%m-%d");
-		g_date_time_unref(last);
-	} else {
-		text = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
-	}
-	g_date_time_unref(local);
-	g_date_time_unref(dt);
-	g_time_zone_unref(tz);
-	return text;
-}
-
-/* notify_delegate_names - "Bob Jones <bob@example.org>, ..." */
-static char *
-notify_delegate_names(struct engine_run *run, struct engine_rcpt *r)
-{
-	GString *out = g_string_new(NULL);
-	const struct dir_strings *to = &r->rec->d.forward_to;
-
-	for (size_t i = 0; i < to->count; i++) {
-		struct dir_entry *e = NULL;
-		char *err = NULL;
-
-		if (dir_lookup(run->e->dir, to->values[i], &e, &err) < 0)
-			g_free(err);
-		if (out->len > 0)
-			g_string_append(out, ", ");
-		if (e != NULL && e->display_name != NULL)
-			g_string_append_printf(out, "%s <%s>", e->display_name,
-			    to->values[i]);
-		else
-			g_string_append(out, to->values[i]);
-		dir_entry_free(&e);
-	}
-	return g_string_free(out, FALSE);
-}
-
 /*
  * notify_vacation - the Sieve vacation's subject and text replace the
  * template's; its :from is decide()'s to allow (decision.notice_from)
@@ -181,8 +125,9 @@ engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
 		g_free(err);
 		return -1;
 	}
-	until = notify_until(r->absence.end, c->template_timezone);
-	delegates = notify_delegate_names(run, r);
+	until = notice_until(r->absence.end, c->template_timezone);
+	delegates = notice_delegate_names(run->e->dir,
+	    &r->rec->d.forward_to);
 	{
 		const struct tmpl_var vars[] = {
 			{ "name", name },

@@ -1,6 +1,6 @@
 /*
  * NAME
- *	api-read - deputy-web's reading API: search, person, notice, list,
+ *	api-read - deputy-web's reading API: search, person, list,
  *	calendar, check
  * SUMMARY
  *	GET /api/person answers what deputyctl show --json answers, member
@@ -8,9 +8,8 @@
  *	delegate_resolve(), dir_chain_walk(), absence-edit's events), plus
  *	what the page needs besides: the entry's version, display names,
  *	the stored delegate values. GET /api/list is deputyctl list --json
- *	and GET /api/check is deputyctl check --json. GET /api/notice
- *	renders the notice template in the person's language (tmpl.h) with
- *	the variables deputy-lda gives it. GET /api/calendar lists the
+ *	and GET /api/check is deputyctl check --json (GET /api/notice is
+ *	in api-notice.c). GET /api/calendar lists the
  *	absences of a range of days, for the week's list and the team's
  *	timeline.
  * DIAGNOSTICS
@@ -51,7 +50,7 @@ web_notice_name(enum dir_notice n)
 }
 
 /* web_failed - the directory failed in the middle of an answer */
-static void
+void
 web_failed(struct web_req *r, const char *what, char *error)
 {
 	web_dir_failed(r);
@@ -62,7 +61,7 @@ web_failed(struct web_req *r, const char *what, char *error)
 }
 
 /* web_resolve - delegate_resolve() with the configured limits */
-static int
+int
 web_resolve(struct web_req *r, struct dir *dir, const struct dir_entry *e,
 	    time_t t, struct dir_strings *addrs, struct dir_strings *warns,
 	    char **error_r)
@@ -327,161 +326,6 @@ out:
 	dir_strings_free(&addrs);
 	dir_strings_free(&warns);
 	absence_events_free(events);
-	dir_entry_free(&e);
-}
-
-/*
- * web_notice_until - the end of an absence as the notice says it, in
- * ZONE: the same words as gateway/notify.c's notify_until()
- */
-static char *
-web_notice_until(time_t end, const char *zone)
-{
-	GTimeZone *tz;
-	GDateTime *dt, *local;
-	char   *text;
-
-	if (end == 0)
-		return g_strdup("further notice");
-	tz = g_time_zone_new_identifier(zone);
-	if (tz == NULL)
-		tz = g_time_zone_new_utc();
-	dt = g_date_time_new_from_unix_utc(end);
-	local = g_date_time_to_timezone(dt, tz);
-	if (g_date_time_get_hour(local) == 0
-	    && g_date_time_get_minute(local) == 0) {
-		/* an exclusive midnight end: the day before is the last */
-		GDateTime *last = g_date_time_add_days(local, -1);
-
-		text = g_date_time_format(last, "%Y-%m-%d");
-		g_date_time_unref(last);
-	} else {
-		text = g_date_time_format(local, "%Y-%m-%d %H:%M %Z");
-	}
-	g_date_time_unref(local);
-	g_date_time_unref(dt);
-	g_time_zone_unref(tz);
-	return text;
-}
-
-/* web_api_notice - the notice a sender would get, in the person's language */
-void
-web_api_notice(struct web_req *r)
-{
-	const struct deputy_conf *c = r->web->conf;
-	const char *id = web_arg(r, "id"), *lang = web_arg(r, "lang");
-	const char *subject = web_arg(r, "subject");
-	struct dir *dir;
-	struct dir_admin *admin;
-	struct dir_entry *e = NULL;
-	struct dir_strings addrs = { NULL, 0 }, warns = { NULL, 0 };
-	struct absence_result res;
-	struct tmpl *t = NULL;
-	GPtrArray *events = NULL;
-	GString *names;
-	JsonBuilder *b;
-	const char *tname;
-	char   *error = NULL, *until = NULL, *subj = NULL, *body = NULL;
-	time_t	at = 0, end = 0;
-	size_t	i;
-
-	if (subject == NULL || *subject == '\0')
-		subject = "Your message";
-	if (strlen(subject) > TMPL_VALUE_MAX || (lang != NULL
-	    && strlen(lang) > 35)) {
-		web_error(r, MHD_HTTP_BAD_REQUEST, "subject", "subject or "
-		    "language too long");
-		return;
-	}
-	if (web_user(r, id != NULL ? id : "", &e) != 1)
-		return;
-	if (web_dir(r, &dir, &admin) < 0) {
-		dir_entry_free(&e);
-		return;
-	}
-	/* as during the current absence, else the next one */
-	if (dir_chain_away(e, r->now, &res) == 1) {
-		at = r->now;
-		end = res.end;
-	} else if (absence_events_of(e, &events, &error) == 0) {
-		for (i = 0; i < events->len; i++) {
-			time_t	s, en;
-
-			if (absence_event_find(g_ptr_array_index(events, i),
-			    r->now, 1, &s, &en) && (at == 0 || s < at)) {
-				at = s;
-				end = en;
-			}
-		}
-	}
-	g_free(error);
-	error = NULL;
-	if (at != 0 && web_resolve(r, dir, e, at, &addrs, &warns,
-				   &error) < 0) {
-		web_failed(r, e->mail, error);
-		goto out;
-	}
-	tname = e->template_name != NULL ? e->template_name
-	    : c->template_name;
-	if (tmpl_load(c->template_dir, tname, lang != NULL && *lang != '\0'
-	    ? lang : e->language, &t, &error) < 0) {
-		web_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL, "the "
-		    "notice template cannot be read: %s", error);
-		g_free(error);
-		goto out;
-	}
-	until = web_notice_until(end, c->template_timezone);
-	names = g_string_new(NULL);
-	for (i = 0; i < addrs.count; i++) {
-		struct dir_entry *de = NULL;
-		char   *err = NULL;
-
-		if (dir_lookup(dir, addrs.values[i], &de, &err) < 0)
-			g_free(err);
-		if (names->len > 0)
-			g_string_append(names, ", ");
-		if (de != NULL && de->display_name != NULL)
-			g_string_append_printf(names, "%s <%s>",
-			    de->display_name, addrs.values[i]);
-		else
-			g_string_append(names, addrs.values[i]);
-		dir_entry_free(&de);
-	}
-	{
-		const struct tmpl_var vars[] = {
-			{ "name", e->display_name != NULL ? e->display_name
-			    : e->mail },
-			{ "address", e->mail },
-			{ "until", until },
-			{ "delegates", names->str },
-			{ "subject", subject },
-			{ NULL, NULL }
-		};
-
-		tmpl_render(t, vars, &subj, &body);
-	}
-	g_string_free(names, TRUE);
-	b = json_builder_new();
-	json_builder_begin_object(b);
-	web_json_str(b, "user", e->mail);
-	web_json_str(b, "template", tname);
-	web_json_str(b, "language", tmpl_language(t));
-	web_json_time(b, "at", at, c->template_timezone);
-	web_json_bool(b, "away_now", at == r->now);
-	web_json_str(b, "until", until);
-	web_json_str(b, "subject", subj);
-	web_json_str(b, "body", body);
-	web_json_strings(b, "delegates", &addrs);
-	json_builder_end_object(b);
-	web_reply(r, MHD_HTTP_OK, b);
-out:
-	g_free(until);
-	g_free(subj);
-	g_free(body);
-	tmpl_free(&t);
-	absence_events_free(events);
-	dir_strings_free(&addrs);
-	dir_strings_free(&warns);
 	dir_entry_free(&e);
 }
 

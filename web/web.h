@@ -156,12 +156,18 @@ char *web_entry_version(const struct dir_entry *e);
 const char *web_zone(struct web_req *r, GPtrArray *events);
 
 /* api-read.c */
+void web_failed(struct web_req *r, const char *what, char *error);
+int web_resolve(struct web_req *r, struct dir *dir, const struct dir_entry *e,
+		time_t t, struct dir_strings *addrs, struct dir_strings *warns,
+		char **error_r);
 void web_api_search(struct web_req *r);
 void web_api_person(struct web_req *r);
-void web_api_notice(struct web_req *r);
 void web_api_list(struct web_req *r);
 void web_api_calendar(struct web_req *r);
 void web_api_check(struct web_req *r);
+
+/* api-notice.c */
+void web_api_notice(struct web_req *r);
 
 /* api-write.c */
 void web_api_save(struct web_req *r);
