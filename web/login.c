@@ -233,13 +233,32 @@ web_login_dn(struct web *w, const char *user, char **dn_r, char **error_r)
 	return rc;
 }
 
+/* web_login_bind - bind as DN with PASSWORD: 1 right, 0 wrong, -1 failed */
+static int
+web_login_bind(struct web *w, const char *dn, const char *password,
+	       char **error_r)
+{
+	struct dir_settings set;
+	struct dir_admin *admin = NULL;
+	int	rc;
+
+	conf_dir_settings(w->conf, &set);
+	set.bind_dn = dn;
+	set.bind_password = password;
+	set.bind_password_file = NULL;
+	set.sasl_mech = NULL;
+	if (dir_admin_open(&set, &admin, error_r) < 0)
+		return -1;
+	rc = dir_admin_connect(admin, error_r);
+	dir_admin_close(&admin);
+	return rc == 0 ? 1 : rc == -2 ? 0 : -1;
+}
+
 /* web_login_check - whether USER's PASSWORD is right */
 int
 web_login_check(struct web *w, const char *user, const char *password,
 		char **dn_r, char **error_r)
 {
-	struct dir_settings set;
-	struct dir_admin *admin = NULL;
 	int	rc;
 
 	*dn_r = NULL;
@@ -249,27 +268,29 @@ web_login_check(struct web *w, const char *user, const char *password,
 	if (!w->ldap)
 		return web_login_ldif(w, user, password, error_r);
 	rc = web_login_dn(w, user, dn_r, error_r);
-	if (rc <= 0) {
-		if (rc == 0 && *error_r == NULL)
+	if (rc == 0) {
+		/* Nobody by that name: bind all the same, as a DN that
+		 * cannot exist, so that the answer takes as long as a wrong
+		 * password's and does not tell which names exist. */
+		char   *r = web_random_hex(16), *err = NULL;
+		char   *dn = g_strdup_printf("uid=deputy-web-%s,%s", r,
+		    w->conf->ldap_base);
+
+		(void)web_login_bind(w, dn, password, &err);
+		g_free(err);
+		g_free(dn);
+		g_free(r);
+		if (*error_r == NULL)
 			*error_r = g_strdup_printf("no entry has %s=%s",
 			    w->conf->web_login_attribute, user);
-		return rc;
+		return 0;
 	}
-	conf_dir_settings(w->conf, &set);
-	set.bind_dn = *dn_r;
-	set.bind_password = password;
-	set.bind_password_file = NULL;
-	set.sasl_mech = NULL;
-	if (dir_admin_open(&set, &admin, error_r) < 0) {
+	if (rc < 0)
+		return rc;
+	rc = web_login_bind(w, *dn_r, password, error_r);
+	if (rc != 1) {
 		g_free(*dn_r);
 		*dn_r = NULL;
-		return -1;
 	}
-	rc = dir_admin_connect(admin, error_r);
-	dir_admin_close(&admin);
-	if (rc == 0)
-		return 1;
-	g_free(*dn_r);
-	*dn_r = NULL;
-	return rc == -2 ? 0 : -1;
+	return rc;
 }
