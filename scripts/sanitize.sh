@@ -183,10 +183,18 @@ vg_unit() {
 	for t in "$src"/tests/unit/test-*; do
 		[ -f "$t" ] && [ -x "$t" ] || continue
 		b=$(basename "$t")
+		# A test that forks children which _exit() mid-run: memcheck
+		# would leak-check each child, whose parent's blocks are
+		# only in registers. Memory errors are still checked; its
+		# leaks are LSan's (the asan stage), which skips _exit().
+		o=$vg_opts
+		case $b in
+		test-state|test-spamc) o="$vg_opts --leak-check=no" ;;
+		esac
 		(cd "$d/tmp" && srcdir=$src top_builddir=$src \
 		    DEPUTY_SHARED=$shared && export srcdir top_builddir \
 		    DEPUTY_SHARED && vg_run_tap "tests/unit/$b" \
-		    "$d/logs/$b.log" "$vg" $vg_opts \
+		    "$d/logs/$b.log" "$vg" $o \
 		    --log-file="$d/reports/$b.%p" "$t")
 	done
 }
@@ -306,7 +314,7 @@ WRAPPER
 	(
 		for t in "$src"/tests/blackbox/*.sh; do
 			case $(basename "$t") in
-			lib.sh|corpus.sh|pigeonhole.sh) continue ;;
+			lib.sh|corpus.sh|corpus-*.sh|pigeonhole.sh) continue ;;
 			esac
 			vg_blackbox "$t"
 		done

@@ -129,8 +129,8 @@ double-colon     0 0 0 ar   Authentication-Results:: mx.example.org;
 trailing-dot     0 0 0 ar   mx.example.org.; (another name)
 longer-id        0 0 0 ar   mx.example.org.evil.example; (another name)
 id-prefix        0 0 0 ar   mx.example.orgx; (another name)
-after-junk-line  1 0 0 ar   after a line that is no header field (Postfix: body)
-after-bad-name   1 0 0 ar   after a field name with a space (Postfix: body)
+after-junk-line  0 0 0 ar   after a line that is no header field (Postfix: body)
+after-bad-name   0 0 0 ar   after a field name with a space (Postfix: body)
 nested           0 0 1 ar   in an attached message/rfc822 (not top level)
 spam-plain       1 1 1 spam X-Spam-Score: -5
 spam-lower       1 1 1 spam x-spam-score:-5

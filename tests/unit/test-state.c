@@ -67,6 +67,15 @@ settings(const char *path, size_t map, size_t max, time_t keep)
 	return set;
 }
 
+/* fresh_error - &error, emptied first: every call below may set it */
+static char **
+fresh_error(void)
+{
+	g_free(error);
+	error = NULL;
+	return &error;
+}
+
 /* open_at - open PATH with the default sizes; NULL and *error if not */
 static struct state *
 open_at(const char *path, time_t keep)
@@ -74,9 +83,7 @@ open_at(const char *path, time_t keep)
 	struct state_settings set = settings(path, 64 * MB, 64 * MB, keep);
 	struct state *st = NULL;
 
-	g_free(error);
-	error = NULL;
-	if (state_open(&set, &st, &error) != 0)
+	if (state_open(&set, &st, fresh_error()) != 0)
 		return NULL;
 	return st;
 }
@@ -94,7 +101,7 @@ entries(struct state *st)
 {
 	size_t n;
 
-	if (state_entries(st, &n, &error) != 0) {
+	if (state_entries(st, &n, fresh_error()) != 0) {
 		tap_diag("%s", error);
 		g_free(error);
 		error = NULL;
@@ -121,7 +128,7 @@ put_progress(struct state *st, int first, int n, time_t now)
 	for (int i = first; i < first + n; i++) {
 		char *d = digest(i);
 		int rc = state_progress_put(st, d, "alice@example.org",
-		    STATE_FORWARDED, now, &error);
+		    STATE_FORWARDED, now, fresh_error());
 
 		g_free(d);
 		if (rc != 0)
@@ -140,7 +147,7 @@ progress_found(struct state *st, int first, int n, time_t now)
 		char *d = digest(i);
 
 		found += state_progress_get(st, d, "alice@example.org",
-		    STATE_FORWARDED, now, &error) == 1;
+		    STATE_FORWARDED, now, fresh_error()) == 1;
 		g_free(d);
 	}
 	return found;
@@ -155,7 +162,7 @@ claim_for(struct state *st, const char *rcpt, const char *sender,
 	const char *at = strrchr(sender, '@');
 	struct state_notice n = { rcpt, sender, "notice",
 	    at != NULL ? at + 1 : "", period };
-	int rc = state_notice_claim(st, &n, rates, now, dry, &error);
+	int rc = state_notice_claim(st, &n, rates, now, dry, fresh_error());
 
 	if (rc < 0) {
 		tap_diag("claim: %s", error);
@@ -291,7 +298,7 @@ test_claim(void)
 	struct state_rates dom2 = { 0, 2, 0 }, all3 = { 0, 0, 3 };
 	struct state *st = open_at(path, KEEP), *ro;
 	struct state_settings set;
-	char *longsender;
+	char *longsender, *fill;
 	size_t before;
 	time_t t = t0 + 100 * DAY;
 
@@ -354,7 +361,9 @@ test_claim(void)
 	    strcmp(state_claim_name(-1), "error") == 0, "claim names");
 
 	/* A sender too long for an LMDB key (511 bytes) still works. */
-	longsender = g_strdup_printf("%s@example.com", g_strnfill(300, 'l'));
+	fill = g_strnfill(300, 'l');
+	longsender = g_strdup_printf("%s@example.com", fill);
+	g_free(fill);
 	tap_ok(claim(st, "alice@example.org", longsender, &none, t, 0) ==
 	    STATE_CLAIMED && claim(st, "alice@example.org", longsender, &none,
 	    t, 0) == STATE_DUPLICATE, "a 312-byte sender: claimed, then a "
@@ -365,7 +374,7 @@ test_claim(void)
 	set = settings(path, 64 * MB, 64 * MB, KEEP);
 	set.readonly = 1;
 	ro = NULL;
-	if (state_open(&set, &ro, &error) != 0)
+	if (state_open(&set, &ro, fresh_error()) != 0)
 		tap_diag("read only: %s", error);
 	tap_ok(ro != NULL &&
 	    claim(ro, "alice@example.org", "new@example.com", &none, t, 1) ==
@@ -880,7 +889,7 @@ test_full(void)
 	struct state *st = NULL;
 	int n1, n2, n;
 
-	if (state_open(&set, &st, &error) != 0) {
+	if (state_open(&set, &st, fresh_error()) != 0) {
 		tap_ok(0, "a 1 MiB store: %s", error);
 		return;
 	}
@@ -903,7 +912,7 @@ test_full(void)
 
 	/* Allowed to grow to 4 MiB: more than twice as much fits. */
 	set = settings(grow, 1 * MB, 4 * MB, KEEP);
-	if (state_open(&set, &st, &error) != 0) {
+	if (state_open(&set, &st, fresh_error()) != 0) {
 		tap_ok(0, "a growing store: %s", error);
 		return;
 	}
@@ -915,7 +924,7 @@ test_full(void)
 	state_close(&st);
 	/* Reopened with map_size_mb = 1, it keeps the grown map. */
 	set = settings(grow, 1 * MB, 1 * MB, KEEP);
-	tap_ok(state_open(&set, &st, &error) == 0 &&
+	tap_ok(state_open(&set, &st, fresh_error()) == 0 &&
 	    progress_found(st, n2 - 10, 10, t0) == 10 &&
 	    claim(st, "alice@example.org", "bob@example.com",
 	    &(struct state_rates){ 0, 0, 0 }, t0, 0) >= 0,
@@ -960,13 +969,13 @@ test_episode(void)
 	for (int i = 0; i < 3; i++) {
 		g_free(error);
 		error = NULL;
-		(void)state_open(&set, &st, &error);
+		(void)state_open(&set, &st, fresh_error());
 	}
 	tap_ok(count_lines(logf, "fails since") == 1 &&
 	    g_file_test(marker, G_FILE_TEST_EXISTS), "three failing opens: "
 	    "one log line, the marker made");
 	set.path = good;
-	if (state_open(&set, &st, &error) != 0)
+	if (state_open(&set, &st, fresh_error()) != 0)
 		tap_diag("%s", error);
 	tap_ok(st != NULL &&
 	    count_lines(logf, "store works again") == 0, "a working open alone does "
@@ -982,7 +991,7 @@ test_episode(void)
 
 		utimensat(AT_FDCWD, marker, old, 0);
 	}
-	tap_ok(state_open(&set, &st, &error) == 0 &&
+	tap_ok(state_open(&set, &st, fresh_error()) == 0 &&
 	    put_progress(st, 2, 2, t0) == 2 &&
 	    count_lines(logf, "store works again") == 1 &&
 	    !g_file_test(marker, G_FILE_TEST_EXISTS), "the first write that "
@@ -990,7 +999,7 @@ test_episode(void)
 	    "the marker gone");
 	state_close(&st);
 	set.path = bad;
-	(void)state_open(&set, &st, &error);
+	(void)state_open(&set, &st, fresh_error());
 	tap_ok(count_lines(logf, "fails since") == 2, "failing again: a new "
 	    "episode, a new line");
 	log_close();
@@ -1016,7 +1025,7 @@ conf_text(const char *text)
 	g_free(error);
 	error = NULL;
 	g_file_set_contents(path, text, -1, NULL);
-	if (conf_load(path, &c, &error) != 0)
+	if (conf_load(path, &c, fresh_error()) != 0)
 		c = NULL;
 	unlink(path);
 	g_free(path);
