@@ -496,9 +496,11 @@ child_reap(struct child_state *st, int *status_r, struct child_result *res)
 		}
 		for (nfds_t i = 0; i < n; i++)
 			pfd[i].revents = 0;
+		/* The end of stderr is most often the exit: look again
+		 * soon after it. */
 		if (poll(pfd, n, left) > 0 && st->err_fd >= 0 &&
-		    pfd[0].revents != 0)
-			(void)child_take_stderr(st);
+		    pfd[0].revents != 0 && child_take_stderr(st) == 0)
+			nap = 1;
 	}
 }
 

@@ -49,7 +49,9 @@
 
 /* child_run() flags */
 #define CHILD_NO_PIDFD		0x01	/* wait by polling waitid(), as on a
-					 * kernel without pidfd_open (tests) */
+					 * kernel without pidfd_open: tests,
+					 * and the Sieve plugin (valgrind
+					 * 3.19 warns about pidfd_open) */
 
 /*
  * The reader: next() gives the next chunk in *data_r and *size_r, valid
