@@ -26,19 +26,9 @@
 #include "submit.h"
 #include "tap.h"
 
+/* The test runs in its own directory: files by their plain names. */
 static char dir[64];
-
-/* path - a file under the test directory (four buffers in turn) */
-static const char *
-path(const char *name)
-{
-	static char p[4][128];
-	static unsigned int n;
-	char *s = p[n++ % 4];
-
-	snprintf(s, sizeof(p[0]), "%s/%s", dir, name);
-	return s;
-}
+static char *sendmail;		/* the stub, by its absolute path */
 
 /* stub - (re)write the stub sendmail with BODY after "#!/bin/sh" */
 static void
@@ -46,8 +36,8 @@ stub(const char *body)
 {
 	char *text = g_strdup_printf("#!/bin/sh\n%s\n", body);
 
-	g_file_set_contents(path("sendmail"), text, -1, NULL);
-	chmod(path("sendmail"), 0755);
+	g_file_set_contents("sendmail", text, -1, NULL);
+	chmod("sendmail", 0755);
 	g_free(text);
 }
 
@@ -57,7 +47,7 @@ slurp(const char *name)
 {
 	char *s = NULL;
 
-	if (!g_file_get_contents(path(name), &s, NULL, NULL))
+	if (!g_file_get_contents(name, &s, NULL, NULL))
 		s = g_strdup("");
 	return s;
 }
@@ -72,7 +62,7 @@ submit(const char *sender, const char *prefix, int fd, off_t offset,
 	char *error = NULL;
 
 	memset(&req, 0, sizeof(req));
-	req.sendmail = path("sendmail");
+	req.sendmail = sendmail;
 	req.sender = sender;
 	req.recipients = rcpts;
 	req.prefix = prefix;
@@ -93,9 +83,9 @@ test_words(void)
 
 	stub("for a; do echo \"[$a]\"; done >\"$(dirname \"$0\")/argv\"; "
 	     "cat >\"$(dirname \"$0\")/in\"");
-	g_file_set_contents(path("spool"), "From x\nSKIPPED\nbody line\n",
+	g_file_set_contents("spool", "From x\nSKIPPED\nbody line\n",
 	    -1, NULL);
-	fd = open(path("spool"), O_RDONLY);
+	fd = open("spool", O_RDONLY);
 	err = submit("-oQ/tmp", "Resent-To: bob\n", fd, 15, 10);
 	argv = slurp("argv");
 	in = slurp("in");
@@ -163,16 +153,16 @@ test_failures(void)
 
 	/* A directory reads as EISDIR: the spool fails after the prefix. */
 	stub("cat >/dev/null && touch \"$(dirname \"$0\")/whole\"");
-	fd = open(dir, O_RDONLY | O_DIRECTORY);
+	fd = open(".", O_RDONLY | O_DIRECTORY);
 	err = submit("a@b.org", "x\n", fd, 0, 10);
 	usleep(200 * 1000);
 	tap_ok(err != NULL && strstr(err, "read spool: ") != NULL &&
-	    access(path("whole"), F_OK) != 0, "a spool read error, and "
+	    access("whole", F_OK) != 0, "a spool read error, and "
 	    "sendmail never saw the end of its input: %s", err);
 	g_free(err);
 	close(fd);
 
-	unlink(path("sendmail"));
+	unlink("sendmail");
 	err = submit("a@b.org", "x\n", -1, 0, 10);
 	tap_ok(err != NULL && strstr(err, "sendmail: exit 127 (execve ") !=
 	    NULL, "a missing sendmail: %s", err);
@@ -184,16 +174,20 @@ int
 main(void)
 {
 	snprintf(dir, sizeof(dir), "/tmp/deputy-submit.XXXXXX");
-	if (mkdtemp(dir) == NULL) {
-		perror("mkdtemp");
+	if (mkdtemp(dir) == NULL || chdir(dir) != 0) {
+		perror(dir);
 		return 1;
 	}
+	sendmail = g_build_filename(dir, "sendmail", NULL);
 	test_words();
 	test_failures();
-	unlink(path("argv"));
-	unlink(path("in"));
-	unlink(path("spool"));
-	unlink(path("whole"));
+	unlink("argv");
+	unlink("in");
+	unlink("spool");
+	unlink("whole");
+	if (chdir("/") != 0)
+		perror("chdir");
 	rmdir(dir);
+	g_free(sendmail);
 	return tap_done();
 }
