@@ -72,6 +72,7 @@ enum child_step {
  */
 struct child_exec {
 	const char *const *argv;
+	pid_t parent;			/* the caller's pid */
 	int in_fd, err_fd, null_fd;
 	volatile int step;		/* enum child_step that failed */
 	volatile int err;		/* its errno */
@@ -170,6 +171,8 @@ child_exec(struct child_exec *ce)
 	 * the retry. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
 		child_exec_fail(ce, CHILD_STEP_PDEATHSIG);
+	if (getppid() != ce->parent)	/* gone before we asked */
+		_exit(127);
 	/* An ignored signal stays ignored across execve, a handled one
 	 * would run the parent's code here: reset them all (the ones the
 	 * C library reserves just refuse), then unblock. */
@@ -203,7 +206,7 @@ child_exec(struct child_exec *ce)
 /* child_vfork - vfork and run CE in the child; the parent resumes once
  * the child has executed or exited. Nothing else in this frame, so
  * that nothing of it can be clobbered. */
-static pid_t
+static pid_t __attribute__((noinline))
 child_vfork(struct child_exec *ce)
 {
 	pid_t pid = vfork();
@@ -225,6 +228,8 @@ child_start(const char *const *argv, unsigned int flags,
 	const char *what;
 	int saved;
 
+	memset(&ce, 0, sizeof(ce));
+	ce.null_fd = -1;
 	if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
 		what = "pipe";
 	else if ((ce.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
@@ -240,10 +245,9 @@ child_start(const char *const *argv, unsigned int flags,
 		return -1;
 	}
 	ce.argv = argv;
+	ce.parent = getpid();
 	ce.in_fd = in_pipe[0];
 	ce.err_fd = err_pipe[1];
-	ce.step = CHILD_STEP_NONE;
-	ce.err = 0;
 
 	(void)sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
