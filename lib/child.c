@@ -13,9 +13,12 @@
  *	parent's runs in the child while it shares the parent's memory;
  *	the child puts every disposition back to the default before it
  *	unblocks them. Between vfork() and execve the child makes system
- *	calls only: no allocation, no stdio, no lock. When it cannot
- *	execute the program it leaves the failed step and its errno in
- *	memory the two share, and the parent words the reason.
+ *	calls only: no allocation, no stdio, no lock, and it writes none
+ *	of the parent's memory. When it cannot execute the program it
+ *	writes the failed step and its errno down a close-on-exec pipe
+ *	(whose end at exec says that all went well), and the parent words
+ *	the reason. A pipe, not memory the two share: where vfork() is a
+ *	plain fork() (valgrind), the reason must still arrive.
  *
  *	The child's exit is seen with waitid(WNOWAIT) before it is
  *	reaped, and the pid that child_abort() kills is cleared in
@@ -66,16 +69,12 @@ enum child_step {
 	CHILD_STEP_EXEC
 };
 
-/*
- * What the vfork()ed child needs, and what it leaves behind when it
- * cannot execute: it shares the parent's memory until then.
- */
+/* What the vfork()ed child needs; it only reads it. */
 struct child_exec {
 	const char *const *argv;
 	pid_t parent;			/* the caller's pid */
 	int in_fd, err_fd, null_fd;
-	volatile int step;		/* enum child_step that failed */
-	volatile int err;		/* its errno */
+	int status_fd;			/* why exec failed: step, errno */
 };
 
 struct child_state {
@@ -142,12 +141,15 @@ child_close(int *fd)
 	*fd = -1;
 }
 
-/* child_exec_fail - in the child: leave STEP and errno, exit 127 */
+/* child_exec_fail - in the child: STEP and errno down FD, exit 127 */
 static void __attribute__((noreturn))
-child_exec_fail(struct child_exec *ce, enum child_step step)
+child_exec_fail(int fd, enum child_step step)
 {
-	ce->err = errno;
-	ce->step = step;
+	int why[2] = { step, errno };
+
+	if (write(fd, why, sizeof(why)) < 0) {
+		/* the parent sees exit 127 all the same */
+	}
 	_exit(127);
 }
 
@@ -157,20 +159,20 @@ child_exec_fail(struct child_exec *ce, enum child_step step)
  * execve. System calls only.
  */
 static void __attribute__((noreturn))
-child_exec(struct child_exec *ce)
+child_exec(const struct child_exec *ce)
 {
 	static char *const envp[] = {
 		"PATH=/usr/sbin:/usr/bin:/sbin:/bin", NULL
 	};
 	static const struct sigaction dfl;	/* SIG_DFL, no flags */
 	sigset_t none;
-	int in, err, out;
+	int status = ce->status_fd, in, err, out;
 
 	/* Die with the parent: a killed run must not leave a forward or a
 	 * vacation that completes behind its back and is then repeated by
 	 * the retry. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0)
-		child_exec_fail(ce, CHILD_STEP_PDEATHSIG);
+		child_exec_fail(status, CHILD_STEP_PDEATHSIG);
 	if (getppid() != ce->parent)	/* gone before we asked */
 		_exit(127);
 	/* An ignored signal stays ignored across execve, a handled one
@@ -184,30 +186,36 @@ child_exec(struct child_exec *ce)
 
 	/* Out of the 0..2 range first: the parent may have had any of
 	 * those closed, so a pipe end can sit where another must go. */
+	if ((status = fcntl(status, F_DUPFD_CLOEXEC, 3)) < 0)
+		child_exec_fail(ce->status_fd, CHILD_STEP_FD);
 	in = fcntl(ce->in_fd, F_DUPFD, 3);
 	err = fcntl(ce->err_fd, F_DUPFD, 3);
 	out = fcntl(ce->null_fd, F_DUPFD, 3);
 	if (in < 0 || err < 0 || out < 0 || dup2(in, 0) != 0 ||
 	    dup2(out, 1) != 1 || dup2(err, 2) != 2)
-		child_exec_fail(ce, CHILD_STEP_FD);
+		child_exec_fail(status, CHILD_STEP_FD);
+	/* The status pipe at 3 (close-on-exec), then nothing above it. */
+	if (status != 3 && dup3(status, 3, O_CLOEXEC) != 3)
+		child_exec_fail(status, CHILD_STEP_FD);
+	status = 3;
 	/* One system call, not one per possible descriptor. */
-	if (close_range(3, ~0U, 0) != 0) {
+	if (close_range(4, ~0U, 0) != 0) {
 		long maxfd = sysconf(_SC_OPEN_MAX);
 
 		if (maxfd < 0 || maxfd > 65536)
 			maxfd = 65536;
-		for (int fd = 3; fd < maxfd; fd++)
+		for (int fd = 4; fd < maxfd; fd++)
 			(void)close(fd);
 	}
 	execve(ce->argv[0], (char *const *)ce->argv, envp);
-	child_exec_fail(ce, CHILD_STEP_EXEC);
+	child_exec_fail(status, CHILD_STEP_EXEC);
 }
 
 /* child_vfork - vfork and run CE in the child; the parent resumes once
  * the child has executed or exited. Nothing else in this frame, so
  * that nothing of it can be clobbered. */
 static pid_t __attribute__((noinline))
-child_vfork(struct child_exec *ce)
+child_vfork(const struct child_exec *ce)
 {
 	pid_t pid = vfork();
 
@@ -222,32 +230,29 @@ static int
 child_start(const char *const *argv, unsigned int flags,
 	    struct child_state *st, struct child_result *res)
 {
-	int in_pipe[2] = { -1, -1 }, err_pipe[2] = { -1, -1 };
+	/* stdin, stderr, exec status: read end, write end */
+	int fds[3][2] = { { -1, -1 }, { -1, -1 }, { -1, -1 } };
 	struct child_exec ce;
 	sigset_t all, old;
-	const char *what;
-	int saved;
+	int why[2], saved;
+	ssize_t n;
 
 	memset(&ce, 0, sizeof(ce));
 	ce.null_fd = -1;
-	if (pipe2(in_pipe, O_CLOEXEC) != 0 || pipe2(err_pipe, O_CLOEXEC) != 0)
-		what = "pipe";
-	else if ((ce.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0)
-		what = "/dev/null";
-	else
-		what = NULL;
-	if (what != NULL) {
-		child_set_error(res, "%s: %s", what, strerror(errno));
-		child_close(&in_pipe[0]);
-		child_close(&in_pipe[1]);
-		child_close(&err_pipe[0]);
-		child_close(&err_pipe[1]);
-		return -1;
+	if (pipe2(fds[0], O_CLOEXEC) != 0 || pipe2(fds[1], O_CLOEXEC) != 0 ||
+	    pipe2(fds[2], O_CLOEXEC) != 0) {
+		child_set_error(res, "pipe: %s", strerror(errno));
+		goto fail;
+	}
+	if ((ce.null_fd = open("/dev/null", O_WRONLY | O_CLOEXEC)) < 0) {
+		child_set_error(res, "/dev/null: %s", strerror(errno));
+		goto fail;
 	}
 	ce.argv = argv;
 	ce.parent = getpid();
-	ce.in_fd = in_pipe[0];
-	ce.err_fd = err_pipe[1];
+	ce.in_fd = fds[0][0];
+	ce.err_fd = fds[1][1];
+	ce.status_fd = fds[2][1];
 
 	(void)sigfillset(&all);
 	(void)sigprocmask(SIG_SETMASK, &all, &old);
@@ -256,20 +261,25 @@ child_start(const char *const *argv, unsigned int flags,
 	if (st->pid > 0)
 		child_running = st->pid;
 	(void)sigprocmask(SIG_SETMASK, &old, NULL);
-
-	child_close(&ce.null_fd);
-	child_close(&in_pipe[0]);
-	child_close(&err_pipe[1]);
 	if (st->pid < 0) {
 		child_set_error(res, "vfork: %s", strerror(saved));
-		child_close(&in_pipe[1]);
-		child_close(&err_pipe[0]);
-		return -1;
+		goto fail;
 	}
-	st->exec_step = ce.step;
-	st->exec_errno = ce.err;
-	st->in_fd = in_pipe[1];
-	st->err_fd = err_pipe[0];
+	child_close(&ce.null_fd);
+	child_close(&fds[0][0]);
+	child_close(&fds[1][1]);
+	child_close(&fds[2][1]);
+
+	/* The end of the status pipe is the exec; two ints, its failure. */
+	while ((n = read(fds[2][0], why, sizeof(why))) < 0 && errno == EINTR)
+		;
+	child_close(&fds[2][0]);
+	if (n == (ssize_t)sizeof(why) && why[0] != CHILD_STEP_NONE) {
+		st->exec_step = why[0];
+		st->exec_errno = why[1];
+	}
+	st->in_fd = fds[0][1];
+	st->err_fd = fds[1][0];
 	(void)fcntl(st->in_fd, F_SETFL, O_NONBLOCK);
 	(void)fcntl(st->err_fd, F_SETFL, O_NONBLOCK);
 #ifdef SYS_pidfd_open
@@ -279,6 +289,14 @@ child_start(const char *const *argv, unsigned int flags,
 	(void)flags;
 #endif
 	return 0;
+
+fail:
+	child_close(&ce.null_fd);
+	for (int i = 0; i < 3; i++) {
+		child_close(&fds[i][0]);
+		child_close(&fds[i][1]);
+	}
+	return -1;
 }
 
 /* child_take_stderr - read what the child wrote to stderr, keep the

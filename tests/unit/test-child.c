@@ -396,6 +396,8 @@ test_env_fds(void)
 	tap_ok(fds != NULL && strstr(fds, "\n40\n") == NULL &&
 	       strstr(fds, "\n41\n") == NULL && strncmp(fds, "0\n1\n", 4) == 0,
 	       "no inherited descriptor in the child (40, 41 open here)");
+	tap_ok(fds != NULL && strstr(fds, "\n3\n") == NULL,
+	       "nor the runner's own exec status pipe (3)");
 	/* Signals 1..31; 32 and up are the C library's own (the ones
 	 * glibc reserves cannot be reset through it, and it sets them up
 	 * again itself). */
