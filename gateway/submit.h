@@ -5,14 +5,17 @@
  * NAME
  *	submit - hand a message to sendmail(1)
  * SUMMARY
- *	Runs "sendmail -i -f SENDER -- RECIPIENT..." with execve: no shell,
- *	a clean environment, only stdin/stdout/stderr open, stdout to
- *	/dev/null. Writes PREFIX (header fields to prepend) and then the
- *	spooled message from BODY_OFFSET, and waits, all within TIMEOUT.
+ *	Runs "sendmail -i -f SENDER -- RECIPIENT..." through lib/child.c:
+ *	execve, no shell, a clean environment, only stdin/stdout/stderr
+ *	open, stdout to /dev/null. Writes PREFIX (header fields to prepend)
+ *	and then the spooled message from BODY_OFFSET, and waits, all
+ *	within TIMEOUT.
  * DIAGNOSTICS
- *	0 when sendmail exited 0. -1 with *error_r for anything else (any
- *	exit status, a signal, a timeout, a failed fork or exec): the
- *	caller treats it as temporary and exits 75.
+ *	0 when sendmail read the whole message and exited 0. -1 with
+ *	*error_r for anything else (any exit status, a signal, a timeout,
+ *	input it stopped reading, a failed fork or exec, a spool read
+ *	error, which kills sendmail before it sees the end of its input):
+ *	the caller treats it as temporary and exits 75.
  * SECURITY
  *	SENDER and RECIPIENTs travel as single argv words after -f and
  *	after "--", so a sender of "-oQ/tmp" cannot become an option.

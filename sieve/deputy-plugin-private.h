@@ -38,7 +38,7 @@
 #include "sieve-stringlist.h"
 
 #include "deputy-plugin.h"
-#include "plugin-run.h"
+#include "child.h"
 
 #ifndef DEPUTY_LDA_PATH
 #define DEPUTY_LDA_PATH "/usr/libexec/deputy/deputy-lda"

@@ -5,7 +5,7 @@
  *	When Pigeonhole commits a result that holds our vacation action,
  *	deputy_act_commit() runs deputy-lda --sieve-vacation once, the
  *	message on its standard input and the script's values as single
- *	argv words (bounded), through plugin-run.c's execve-only runner,
+ *	argv words (bounded), through lib/child.c's execve-only runner,
  *	and logs one line. It always succeeds: the message is kept by
  *	Dovecot whatever deputy-lda did.
  * SECURITY
@@ -107,7 +107,7 @@ deputy_argv(const struct deputy_config *config,
 	return array_front(&argv);
 }
 
-/* The message as plugin_run() reads it: a Dovecot istream. */
+/* The message as child_run() reads it: a Dovecot istream. */
 struct deputy_reader {
 	struct istream *input;
 };
@@ -124,7 +124,7 @@ deputy_reader_next(void *ctx, const unsigned char **data_r, size_t *size_r,
 		return 1;
 	if (ret == -1 && rd->input->stream_errno == 0)
 		return 0;
-	i_snprintf(error_r, PLUGIN_RUN_ERROR_MAX, "%s",
+	i_snprintf(error_r, CHILD_ERROR_MAX, "%s",
 		   ret == 0 ? "the message stream would block" :
 		   i_stream_get_error(rd->input));
 	return -1;
@@ -144,7 +144,7 @@ static void
 deputy_log_outcome(const struct sieve_action_exec_env *aenv,
 		   const struct deputy_config *config, const char *sender,
 		   const char *rcpt, int ret,
-		   const struct plugin_run_result *res)
+		   const struct child_result *res)
 {
 	const char *said = res->stderr_line[0] != '\0' ?
 		t_strdup_printf(": %s", res->stderr_line) : "";
@@ -211,8 +211,8 @@ deputy_run(const struct sieve_action_exec_env *aenv,
 	const char *sender, *rcpt, *orig = NULL;
 	const char *const *argv;
 	struct deputy_reader rd;
-	struct plugin_run_reader reader;
-	struct plugin_run_result res;
+	struct child_reader reader;
+	struct child_result res;
 	struct istream *input;
 	bool cut = FALSE;
 	int ret;
@@ -251,7 +251,9 @@ deputy_run(const struct sieve_action_exec_env *aenv,
 	reader.next = deputy_reader_next;
 	reader.consume = deputy_reader_consume;
 	reader.ctx = &rd;
-	ret = plugin_run(argv, &reader, config->timeout, &res);
+	/* Polling for the exit, not a pidfd: dovecot-lda runs under
+	 * valgrind in the tests, and 3.19 does not know pidfd_open. */
+	ret = child_run(argv, &reader, config->timeout, CHILD_NO_PIDFD, &res);
 	i_stream_unref(&rd.input);
 
 	deputy_log_outcome(aenv, config, sender, rcpt, ret, &res);

@@ -32,7 +32,7 @@
  * SECURITY
  *	execve only, with a fixed PATH as the whole environment, stdin and
  *	stderr pipes, stdout /dev/null and every other descriptor closed
- *	(plugin-run.c). Script values travel as single argv words behind
+ *	(lib/child.c). Script values travel as single argv words behind
  *	the option that takes them, the recipient behind "--"; argument
  *	sizes are bounded.
  * BUGS
