@@ -14,6 +14,6 @@
 
 #define CONF_SECTION_NAMES \
 	"directory", "policy", "delivery", "daemon", "submission", "state", \
-	"spam", "auth", "templates", "sieve", "log"
+	"spam", "auth", "templates", "sieve", "log", "milter"
 
 #endif
