@@ -102,6 +102,10 @@ int ctl_cmd_list(struct ctl *c);
 int ctl_cmd_check(struct ctl *c);
 int ctl_cmd_explain(struct ctl *c);
 
+/* ctl-refuse.c: a user's refused senders (deputy-milter) */
+int ctl_cmd_refuse(struct ctl *c);
+int ctl_cmd_unrefuse(struct ctl *c);
+
 /* deputyctl.c */
 void ctl_settings(const struct ctl *c, struct dir_settings *set);
 
