@@ -24,8 +24,9 @@
  *
  *	The MTA is asked not to send what is not used (connect, HELO,
  *	DATA, unknown commands, end of header, the body unless the spam
- *	check is on) and not to wait for a reply to each header: one round
- *	trip per SMTP command and one for the end of the message.
+ *	check is on) and not to wait for a reply to MAIL or to a header:
+ *	one round trip per RCPT and one for the end of the message, besides
+ *	the option negotiation of each connection.
  *
  *	The process is a supervisor and one worker: the worker runs
  *	libmilter (one thread per SMTP connection); the supervisor starts
@@ -187,7 +188,8 @@ m_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 {
 	struct mconn *c = mconn_get(ctx);
 	unsigned long want = SMFIP_NOCONNECT | SMFIP_NOHELO | SMFIP_NOUNKNOWN
-	    | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_HDR | SMFIP_HDR_LEADSPC;
+	    | SMFIP_NODATA | SMFIP_NOEOH | SMFIP_NR_MAIL | SMFIP_NR_HDR
+	    | SMFIP_HDR_LEADSPC;
 
 	(void)f2;
 	(void)f3;
@@ -229,7 +231,8 @@ m_envfrom(SMFICTX *ctx, char **argv)
 	c->rcpts = g_ptr_array_new();
 	c->strips = g_array_new(FALSE, FALSE, sizeof(struct mstrip));
 	c->spooling = mpol_spam_enabled(milter_policy);
-	return SMFIS_CONTINUE;
+	/* nothing is refused at MAIL: no reply, one round trip less */
+	return (c->proto & SMFIP_NR_MAIL) ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* m_envrcpt - one recipient: the policy's answer */
