@@ -121,6 +121,9 @@ int ctl_chain(struct ctl *c, const struct dir_entry *e, GPtrArray *path,
 
 /* ctl-list.c: shared with ctl-check.c */
 int ctl_list_dns(struct ctl *c, char ***dns_r);
+/* ctl-refuse.c: a user's refused senders (deputy-milter) */
+int ctl_cmd_refuse(struct ctl *c);
+int ctl_cmd_unrefuse(struct ctl *c);
 
 /* deputyctl.c */
 void ctl_settings(const struct ctl *c, struct dir_settings *set);

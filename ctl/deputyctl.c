@@ -5,7 +5,8 @@
  *	deputyctl [-c deputy.conf] [--json] [--dry-run] [--bind-dn DN
  *		--password-file FILE | --sasl-external] COMMAND ARGS...
  * DESCRIPTION
- *	Commands: away, back, show, list, check, explain, import; see
+ *	Commands: away, back, show, list, check, explain, import,
+ *	refuse, unrefuse; see
  *	deputyctl(8). This file parses the command line, checks which
  *	options each command takes, opens the configuration and the
  *	directory (with the operator's identity when one is given) and
@@ -63,6 +64,9 @@ static const struct ctl_command {
 	  "[--client IP] < MESSAGE", O_JSON | O_FROM | O_CLIENT },
 	{ "import", ctl_cmd_import, 2, "import FILE.ics USER [--filter "
 	  "oof|busy|all]", O_DRYRUN | O_FILTER },
+	{ "refuse", ctl_cmd_refuse, 2, "refuse USER SENDER [--until DATE]",
+	  O_DRYRUN | O_UNTIL },
+	{ "unrefuse", ctl_cmd_unrefuse, 2, "unrefuse USER SENDER", O_DRYRUN },
 };
 
 enum {
@@ -237,7 +241,7 @@ ctl_parse(int argc, char **argv, struct ctl_args *args,
 			cmd = &ctl_commands[i];
 	if (cmd == NULL)
 		return ctl_usage(args->command, "unknown command (away, back, "
-		    "show, list, check, explain, import)");
+		    "show, list, check, explain, import, refuse, unrefuse)");
 	for (i = 0; i < 32; i++) {
 		char	name[80];
 

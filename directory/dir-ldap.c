@@ -96,6 +96,8 @@ struct ldap_record {
 	GPtrArray *delegates;
 	GPtrArray *secretaries;
 	GPtrArray *managers;
+	GPtrArray *account;		/* deputyAccountStatus */
+	GPtrArray *refused;		/* deputyRefusedSender */
 };
 
 static const struct {
@@ -120,6 +122,10 @@ static const struct {
 	{ "secretary", G_STRUCT_OFFSET(struct ldap_record, secretaries),
 	  LDAP_ATTR_TRIM },
 	{ "manager", G_STRUCT_OFFSET(struct ldap_record, managers),
+	  LDAP_ATTR_TRIM },
+	{ "deputyAccountStatus", G_STRUCT_OFFSET(struct ldap_record, account),
+	  LDAP_ATTR_TRIM },
+	{ "deputyRefusedSender", G_STRUCT_OFFSET(struct ldap_record, refused),
 	  LDAP_ATTR_TRIM },
 };
 
@@ -152,6 +158,7 @@ dir_ldap_record_init(struct ldap_record *rec)
 		&rec->mail, &rec->aliases, &rec->display_name, &rec->language,
 		&rec->template_name, &rec->notice, &rec->absences,
 		&rec->delegates, &rec->secretaries, &rec->managers,
+		&rec->account, &rec->refused,
 	};
 	size_t	i;
 
@@ -167,6 +174,7 @@ dir_ldap_record_clear(struct ldap_record *rec)
 		&rec->mail, &rec->aliases, &rec->display_name, &rec->language,
 		&rec->template_name, &rec->notice, &rec->absences,
 		&rec->delegates, &rec->secretaries, &rec->managers,
+		&rec->account, &rec->refused,
 	};
 	size_t	i;
 
@@ -307,6 +315,12 @@ dir_ldap_entry(struct ldap_dir *ld, LDAP *h, LDAPMessage *msg)
 	dir_ldap_take(&entry->delegates, &rec.delegates);
 	dir_ldap_take(&entry->secretaries, &rec.secretaries);
 	dir_ldap_take(&entry->managers, &rec.managers);
+	/* an unknown status is "active": fail open for delivery */
+	if (rec.account->len > 0
+	    && dir_account_parse(g_ptr_array_index(rec.account, 0),
+				 &entry->account) < 0)
+		entry->account = DIR_ACCOUNT_ACTIVE;
+	dir_ldap_take(&entry->refused_senders, &rec.refused);
 	dir_ldap_record_clear(&rec);
 	return entry;
 }

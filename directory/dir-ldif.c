@@ -15,7 +15,8 @@
  *	over 64 MiB, a line that does not parse, a record without "dn:",
  *	a changetype other than add, controls, URL values, "include:") and
  *	on: a NUL byte or bad UTF-8 in an attribute deputy uses, more than
- *	1024 values or a value over 64 KiB, an unknown deputyNotice, and a
+ *	1024 values or a value over 64 KiB, an unknown deputyNotice or
+ *	deputyAccountStatus, and a
  *	DN or an address that two entries share. A file that loads is
  *	consistent: lookups never fail.
  * SECURITY
@@ -66,6 +67,8 @@ struct ldif_record {
 	GPtrArray *delegates;
 	GPtrArray *secretaries;
 	GPtrArray *managers;
+	GPtrArray *account;		/* deputyAccountStatus */
+	GPtrArray *refused;		/* deputyRefusedSender */
 };
 
 enum ldif_attr_kind {
@@ -105,6 +108,8 @@ dir_ldif_record_init(struct ldif_record *rec)
 	rec->delegates = g_ptr_array_new_with_free_func(g_free);
 	rec->secretaries = g_ptr_array_new_with_free_func(g_free);
 	rec->managers = g_ptr_array_new_with_free_func(g_free);
+	rec->account = g_ptr_array_new_with_free_func(g_free);
+	rec->refused = g_ptr_array_new_with_free_func(g_free);
 }
 
 /* dir_ldif_record_clear - release whatever a record still holds */
@@ -115,7 +120,7 @@ dir_ldif_record_clear(struct ldif_record *rec)
 		&rec->addresses, &rec->mail, &rec->display_name,
 		&rec->language, &rec->template_name, &rec->notice,
 		&rec->absences, &rec->delegates, &rec->secretaries,
-		&rec->managers,
+		&rec->managers, &rec->account, &rec->refused,
 	};
 	size_t	i;
 
@@ -238,6 +243,12 @@ dir_ldif_attribute(struct ldif_loader *lo, struct ldif_record *rec,
 		  LDIF_ATTR_TRIM },
 		{ "manager", G_STRUCT_OFFSET(struct ldif_record, managers),
 		  LDIF_ATTR_TRIM },
+		{ "deputyAccountStatus",
+		  G_STRUCT_OFFSET(struct ldif_record, account),
+		  LDIF_ATTR_TRIM },
+		{ "deputyRefusedSender",
+		  G_STRUCT_OFFSET(struct ldif_record, refused),
+		  LDIF_ATTR_TRIM },
 	};
 	const char *const *alias;
 	GPtrArray *array;
@@ -299,6 +310,15 @@ dir_ldif_store(struct ldif_loader *lo, struct ldif_record *rec, char **error_r)
 			    "entry %s: unknown deputyNotice '%s'",
 			    rec->dn, text);
 	}
+	if (rec->account->len > 0) {
+		const char *text = g_ptr_array_index(rec->account, 0);
+		enum dir_account account;
+
+		if (dir_account_parse(text, &account) < 0)
+			return dir_ldif_fail(lo, rec->dn_line, error_r,
+			    "entry %s: unknown deputyAccountStatus '%s'",
+			    rec->dn, text);
+	}
 	ndn = dir_dn_normalize(rec->dn);
 	if ((other = g_hash_table_lookup(ld->by_dn, ndn)) != NULL) {
 		g_free(ndn);
@@ -344,6 +364,10 @@ dir_ldif_store(struct ldif_loader *lo, struct ldif_record *rec, char **error_r)
 	dir_ldif_take(&entry->delegates, &rec->delegates);
 	dir_ldif_take(&entry->secretaries, &rec->secretaries);
 	dir_ldif_take(&entry->managers, &rec->managers);
+	if (rec->account->len > 0)
+		(void)dir_account_parse(g_ptr_array_index(rec->account, 0),
+					&entry->account);
+	dir_ldif_take(&entry->refused_senders, &rec->refused);
 
 	g_ptr_array_add(ld->entries, entry);
 	g_hash_table_insert(ld->by_dn, ndn, entry);

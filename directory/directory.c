@@ -133,6 +133,8 @@ dir_entry_dup(const struct dir_entry *entry)
 	dir_strings_copy(&copy->delegates, &entry->delegates);
 	dir_strings_copy(&copy->secretaries, &entry->secretaries);
 	dir_strings_copy(&copy->managers, &entry->managers);
+	copy->account = entry->account;
+	dir_strings_copy(&copy->refused_senders, &entry->refused_senders);
 	return copy;
 }
 
@@ -155,6 +157,7 @@ dir_entry_free(struct dir_entry **entry)
 	dir_strings_free(&e->delegates);
 	dir_strings_free(&e->secretaries);
 	dir_strings_free(&e->managers);
+	dir_strings_free(&e->refused_senders);
 	g_free(e);
 	*entry = NULL;
 }
@@ -230,4 +233,29 @@ dir_dn_normalize(const char *dn)
 		ldap_memfree(out);
 	norm = g_ascii_strdown(dn, -1);
 	return g_strstrip(norm);
+}
+
+/* dir_account_parse - "active", "disabled", "abandoned"; -1 if unknown */
+int
+dir_account_parse(const char *text, enum dir_account *account_r)
+{
+	static const struct {
+		const char *name;
+		enum dir_account account;
+	} names[] = {
+		{ "active", DIR_ACCOUNT_ACTIVE },
+		{ "disabled", DIR_ACCOUNT_DISABLED },
+		{ "abandoned", DIR_ACCOUNT_ABANDONED },
+	};
+	size_t	i;
+
+	if (text == NULL)
+		return -1;
+	for (i = 0; i < G_N_ELEMENTS(names); i++) {
+		if (g_ascii_strcasecmp(text, names[i].name) == 0) {
+			*account_r = names[i].account;
+			return 0;
+		}
+	}
+	return -1;
 }

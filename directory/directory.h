@@ -29,6 +29,13 @@ enum dir_notice {
 	DIR_NOTICE_INTERNAL,		/* notify authenticated internal senders */
 };
 
+/* Account status of one user (deputyAccountStatus; deputy-milter). */
+enum dir_account {
+	DIR_ACCOUNT_ACTIVE = 0,		/* attribute absent, or "active" */
+	DIR_ACCOUNT_DISABLED,		/* mail refused at SMTP time */
+	DIR_ACCOUNT_ABANDONED,		/* the same, and nobody reads it */
+};
+
 /* A string list: values[0..count-1], NULL-terminated. */
 struct dir_strings {
 	char **values;
@@ -48,6 +55,8 @@ struct dir_entry {
 	struct dir_strings delegates;	/* deputyDelegate: DN or address */
 	struct dir_strings secretaries;	/* secretary: DN */
 	struct dir_strings managers;	/* manager: DN */
+	enum dir_account account;	/* deputyAccountStatus */
+	struct dir_strings refused_senders;	/* deputyRefusedSender (refused.h) */
 };
 
 /* Settings a backend needs; owned by the caller. */
@@ -98,6 +107,9 @@ int dir_entry_has_address(const struct dir_entry *entry, const char *address);
 
 /* dir_notice_parse - "none", "authenticated", "internal"; -1 if unknown */
 int dir_notice_parse(const char *text, enum dir_notice *notice_r);
+
+/* dir_account_parse - "active", "disabled", "abandoned"; -1 if unknown */
+int dir_account_parse(const char *text, enum dir_account *account_r);
 
 /* dir_strings_free - release the values of a list, leave it empty */
 void dir_strings_free(struct dir_strings *list);

@@ -201,6 +201,26 @@ static cfg_opt_t log_opts[] = {
 	CFG_END()
 };
 
+static cfg_opt_t milter_opts[] = {
+	CFG_STR("socket", "unix:" RUNSTATEDIR "/deputy/milter", CFGF_NONE),
+	CFG_STR("socket_mode", "0660", CFGF_NONE),
+	CFG_STR_LIST("recipient_domains", "{}", CFGF_NONE),
+	CFG_BOOL("reject_unknown", cfg_true, CFGF_NONE),
+	CFG_STR_LIST("submission_daemons", "{ORIGINATING,MSA}", CFGF_NONE),
+	CFG_BOOL("strip_headers", cfg_true, CFGF_NONE),
+	CFG_STR("batv_key_file", "", CFGF_NONE),
+	CFG_STR_LIST("batv_domains", "{}", CFGF_NONE),
+	CFG_STR_LIST("batv_users", "{}", CFGF_NONE),
+	CFG_STR("batv_since", "", CFGF_NONE),
+	CFG_INT("batv_grace_days", 7, CFGF_NONE),
+	CFG_BOOL("spam_reject", cfg_false, CFGF_NONE),
+	CFG_FLOAT("spamassassin_reject_threshold", 15.0, CFGF_NONE),
+	CFG_FLOAT("rspamd_reject_threshold", 15.0, CFGF_NONE),
+	CFG_INT("directory_connections", 8, CFGF_NONE),
+	CFG_INT("timeout", 300, CFGF_NONE),
+	CFG_END()
+};
+
 static cfg_opt_t top_opts[] = {
 	CFG_SEC("directory", directory_opts, CFGF_NONE),
 	CFG_SEC("policy", policy_opts, CFGF_NONE),
@@ -214,6 +234,7 @@ static cfg_opt_t top_opts[] = {
 	CFG_SEC("sieve", sieve_opts, CFGF_NONE),
 	CFG_SEC("log", log_opts, CFGF_NONE),
 	CFG_SEC("web", web_opts, CFGF_NONE),
+	CFG_SEC("milter", milter_opts, CFGF_NONE),
 	CFG_END()
 };
 
@@ -778,6 +799,80 @@ conf_check_login_dn(cfg_t *cfg, cfg_opt_t *opt)
 	return 0;
 }
 
+/*
+ * conf_check_milter_socket - validator: libmilter's socket, "unix:/path"
+ * (or "local:/path", "/path") or "inet:PORT@HOST" ("inet6:" too)
+ */
+static int
+conf_check_milter_socket(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0), *p, *at;
+
+	if (v == NULL || *v == '\0' || strlen(v) > 200)
+		goto bad;
+	for (p = v; *p != '\0'; p++)
+		if ((unsigned char)*p <= 0x20 || *p == 0x7f)
+			goto bad;
+	if (g_str_has_prefix(v, "unix:") || g_str_has_prefix(v, "local:") ||
+	    v[0] == '/') {
+		p = v[0] == '/' ? v : strchr(v, ':') + 1;
+		if (p[0] == '/' && strlen(p) < 100)
+			return 0;
+		goto bad;
+	}
+	if (g_str_has_prefix(v, "inet:") || g_str_has_prefix(v, "inet6:")) {
+		p = strchr(v, ':') + 1;
+		at = strchr(p, '@');
+		if (p[0] != '\0' && strspn(p, "0123456789") ==
+		    (size_t)((at != NULL ? at : p + strlen(p)) - p) &&
+		    atoi(p) >= 1 && atoi(p) <= 65535 &&
+		    (at == NULL || at[1] != '\0'))
+			return 0;
+	}
+bad:
+	cfg_error(cfg, "%s = \"%s\": \"unix:/path\" or \"inet:PORT@HOST\"",
+	    opt->name, v ? v : "");
+	return -1;
+}
+
+/* conf_milter_date - "YYYY-MM-DD" as 00:00 UTC that day, or 0 */
+static time_t
+conf_milter_date(const char *v)
+{
+	GDateTime *dt;
+	time_t t;
+	int y, m, d, n = 0;
+
+	if (v == NULL || strlen(v) != 10 ||
+	    sscanf(v, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10 ||
+	    v[4] != '-' || v[7] != '-' || strspn(v, "0123456789-") != 10 ||
+	    y < 1970 || y > 2999 ||
+	    !g_date_valid_dmy((GDateDay)d, (GDateMonth)m, (GDateYear)y))
+		return 0;
+	dt = g_date_time_new_utc(y, m, d, 0, 0, 0);
+	if (dt == NULL)
+		return 0;
+	t = (time_t)g_date_time_to_unix(dt);
+	g_date_time_unref(dt);
+	return t;
+}
+
+/* conf_check_milter_since - validator: "" or a date YYYY-MM-DD */
+static int
+conf_check_milter_since(cfg_t *cfg, cfg_opt_t *opt)
+{
+	const char *v = cfg_opt_getnstr(opt, 0);
+
+	if (v == NULL || *v == '\0' || conf_milter_date(v) != 0)
+		return 0;
+	cfg_error(cfg, "%s = \"%s\" is not a date YYYY-MM-DD", opt->name, v);
+	return -1;
+}
+
+RANGE_VALIDATOR(conf_check_grace, 0, 365)
+RANGE_VALIDATOR(conf_check_connections, 1, 256)
+RANGE_VALIDATOR(conf_check_milter_timeout, 10, 7210)
+
 static const struct {
 	const char *name;
 	cfg_validate_callback_t fn;
@@ -869,6 +964,15 @@ static const struct {
 	{ "web|login_window", conf_check_web_window },
 	{ "web|metrics", conf_check_metrics },
 	{ "log|file", conf_check_path },
+	{ "milter|socket", conf_check_milter_socket },
+	{ "milter|socket_mode", conf_check_mode },
+	{ "milter|batv_key_file", conf_check_path_or_empty },
+	{ "milter|batv_since", conf_check_milter_since },
+	{ "milter|batv_grace_days", conf_check_grace },
+	{ "milter|spamassassin_reject_threshold", conf_check_threshold },
+	{ "milter|rspamd_reject_threshold", conf_check_threshold },
+	{ "milter|directory_connections", conf_check_connections },
+	{ "milter|timeout", conf_check_milter_timeout },
 };
 
 /* conf_strv - copy a libconfuse string list, optionally lowercased */
@@ -1077,6 +1181,28 @@ conf_copy(cfg_t *cfg)
 	    "login_source_failures");
 	c->web_login_window = (unsigned int)cfg_getint(s, "login_window");
 	c->web_metrics = conf_or_null(cfg_getstr(s, "metrics"));
+	s = cfg_getsec(cfg, "milter");
+	c->milter_socket = g_strdup(cfg_getstr(s, "socket"));
+	c->milter_socket_mode = (unsigned int)strtoul(cfg_getstr(s,
+	    "socket_mode"), NULL, 8);
+	c->milter_recipient_domains = conf_strv(s, "recipient_domains", 1);
+	c->milter_reject_unknown = cfg_getbool(s, "reject_unknown") ? 1 : 0;
+	c->milter_submission_daemons = conf_strv(s, "submission_daemons", 0);
+	c->milter_strip_headers = cfg_getbool(s, "strip_headers") ? 1 : 0;
+	c->milter_batv_key_file = conf_or_null(cfg_getstr(s,
+	    "batv_key_file"));
+	c->milter_batv_domains = conf_strv(s, "batv_domains", 1);
+	c->milter_batv_users = conf_strv(s, "batv_users", 1);
+	c->milter_batv_since = conf_milter_date(cfg_getstr(s, "batv_since"));
+	c->milter_batv_grace_days = (unsigned int)cfg_getint(s,
+	    "batv_grace_days");
+	c->milter_spam_reject = cfg_getbool(s, "spam_reject") ? 1 : 0;
+	c->milter_sa_reject = cfg_getfloat(s,
+	    "spamassassin_reject_threshold");
+	c->milter_rspamd_reject = cfg_getfloat(s, "rspamd_reject_threshold");
+	c->milter_directory_connections = (unsigned int)cfg_getint(s,
+	    "directory_connections");
+	c->milter_timeout = (unsigned int)cfg_getint(s, "timeout");
 	return c;
 }
 
@@ -1318,6 +1444,12 @@ conf_free(struct deputy_conf **conf)
 	g_free(c->web_login_attribute);
 	g_free(c->web_login_dn);
 	g_free(c->web_metrics);
+	g_free(c->milter_socket);
+	g_strfreev(c->milter_recipient_domains);
+	g_strfreev(c->milter_submission_daemons);
+	g_free(c->milter_batv_key_file);
+	g_strfreev(c->milter_batv_domains);
+	g_strfreev(c->milter_batv_users);
 	g_free(c);
 	*conf = NULL;
 }

@@ -7,6 +7,7 @@
  * SUMMARY
  *	Sections directory, policy, delivery, daemon, submission, state,
  *	spam, auth, templates, sieve, log and web. Every key has a default that works with
+ *	spam, auth, templates, sieve, log and milter. Every key has a default that works with
  *	the embedded parts (LDIF directory, Maildir, LMDB); doc/deputy.conf.5
  *	documents each one.
  * DIAGNOSTICS
@@ -18,6 +19,7 @@
 
 #include <stddef.h>
 #include <sys/types.h>
+#include <time.h>
 #include "directory.h"
 #include "state.h"
 
@@ -147,6 +149,24 @@ struct deputy_conf {
 	unsigned int web_login_window;	/* seconds */
 	char *web_metrics;		/* deputyd's counters page, or NULL:
 					 * daemon.metrics */
+	/* milter: deputy-milter (doc/deputy-milter.8) */
+	char *milter_socket;		/* libmilter's: "unix:/path",
+					 * "inet:port@host" */
+	unsigned int milter_socket_mode;
+	char **milter_recipient_domains;	/* looked up; lowercased */
+	int milter_reject_unknown;	/* unknown there: 550 5.1.1 */
+	char **milter_submission_daemons;	/* {daemon_name} values */
+	int milter_strip_headers;	/* our A-R and spam headers go */
+	char *milter_batv_key_file;	/* NULL: no BATV */
+	char **milter_batv_domains;	/* lowercased */
+	char **milter_batv_users;	/* lowercased addresses */
+	time_t milter_batv_since;	/* BATV switched on (UTC), or 0 */
+	unsigned int milter_batv_grace_days;
+	int milter_spam_reject;		/* 550 at end of DATA above: */
+	double milter_sa_reject;	/* SpamAssassin's scale */
+	double milter_rspamd_reject;	/* rspamd's scale */
+	unsigned int milter_directory_connections;
+	unsigned int milter_timeout;	/* seconds, MTA I/O */
 };
 
 /* conf_section_name - the name of top-level section I, NULL past the end */

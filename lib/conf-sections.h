@@ -14,6 +14,6 @@
 
 #define CONF_SECTION_NAMES \
 	"directory", "policy", "delivery", "daemon", "submission", "state", \
-	"spam", "auth", "templates", "sieve", "log", "web"
+	"spam", "auth", "templates", "sieve", "log", "web", "milter"
 
 #endif

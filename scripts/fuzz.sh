@@ -5,7 +5,8 @@
 #			[--build DIR] [--jobs N] [--build-only] [--tap] [TARGET...]
 #
 # Builds tests/fuzz/fuzz-*.c against the library sources (gateway/*.c
-# but main.c, directory/*.c, templates/*.c) with -fsanitize=fuzzer,address,undefined,
+# but main.c, directory/*.c, templates/*.c, milter/ but deputy-milter.c)
+# with -fsanitize=fuzzer,address,undefined,
 # straight from the sources (not through automake), in DIR (default
 # /tmp/deputy-fuzz). Seeds each corpus from tests/fuzz/seeds/TARGET/,
 # from ../shared/corpus (messages, subjects and senders), tests/data and
@@ -108,7 +109,7 @@ EOF
 SAN="-fsanitize=address,undefined -fno-sanitize-recover=undefined"
 CFLAGS="-std=gnu11 -g -O1 -fno-omit-frame-pointer $SAN \
     -I$build -I$here/gateway -I$here/directory -I$here/templates -I$here/lib -I$here/lmtp \
-    -I$here/sieve -I$here/tests/fuzz \
+    -I$here/sieve -I$here/milter -I$here/tests/fuzz \
     -DHAVE_CONFIG_H -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" -DRUNSTATEDIR=\"/run\" \
     -DPKGDATADIR=\"/usr/share/deputy\" $PC_CFLAGS"
 
@@ -117,12 +118,13 @@ lib_objs=""
 build_failed=0
 # (sieve/: only the libsieve runner; the Pigeonhole plugin needs Dovecot)
 for src in "$here"/gateway/*.c "$here"/directory/*.c "$here"/templates/*.c "$here"/lib/*.c "$here"/lmtp/proto.c \
-    "$here"/sieve/script.c "$here"/sieve/isolate.c "$here"/sieve/vacation.c; do
+    "$here"/sieve/script.c "$here"/sieve/isolate.c "$here"/sieve/vacation.c \
+    "$here"/milter/batv.c "$here"/milter/strip.c "$here"/milter/policy.c; do
 	[ -f "$src" ] || continue
 	case $(basename "$src") in main.c) continue ;; esac
 	obj=$build/obj/$(basename "$(dirname "$src")")-$(basename "$src" .c).o
 	if [ ! -f "$obj" ] || [ "$src" -nt "$obj" ] ||
-	    [ -n "$(find "$here/gateway" "$here/directory" "$here/sieve" "$here/lib" -name '*.h' \
+	    [ -n "$(find "$here/gateway" "$here/directory" "$here/sieve" "$here/lib" "$here/milter" -name '*.h' \
 	    -newer "$obj" 2>/dev/null | head -1)" ]; then
 		# shellcheck disable=SC2086
 		if ! $CC $CFLAGS -fsanitize=fuzzer-no-link -c -o "$obj" \

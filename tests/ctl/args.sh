@@ -81,7 +81,6 @@ list --on 2026-02-30|--on 2026-02-30
 list --delegate nobody|--delegate nobody
 explain nobody@example.org|nobody@example.org
 explain alice --client 999.1.2.3|--client 999.1.2.3
-explain alice --from not-an-address|--from not-an-address
 show alice --bind-dn cn=helga|--bind-dn: needs --password-file
 show alice --password-file /dev/null|--password-file: needs --bind-dn
 show alice --bind-dn cn=helga --password-file /dev/null|--bind-dn: the directory is an LDIF file
@@ -102,6 +101,18 @@ ok $? "a missing LDIF file: exit 2, one line naming it"
 
 cmp -s "$T/directory.ldif" "$T/dir.before"
 ok $? "no bad command changed the directory"
+
+# --from is taken as deputy-lda takes -f: a sender deputy cannot answer
+# is a reason in the answer, not an error; a control character is one
+printf 'From: x@example.com\nSubject: hi\n\nhi\n' >"$T/explain.eml"
+"$DEPUTYCTL" -c "$T/deputy.conf" explain alice --from not-an-address --json \
+    <"$T/explain.eml" >"$T/ctl.out" 2>"$T/ctl.err"
+[ $? -eq 0 ] && grep -q '"notice_reason" *: *"' "$T/ctl.out"
+ok $? "explain --from not-an-address: answered, as a delivery would ($(tr -d '\n' <"$T/ctl.out" | grep -o '"notice_reason" *: *"[^"]*"'))"
+"$DEPUTYCTL" -c "$T/deputy.conf" explain alice --from "$(printf 'a\rb@example.com')" \
+    <"$T/explain.eml" >"$T/ctl.out" 2>"$T/ctl.err"
+[ $? -eq 2 ] && grep -q -- '--from .*control character' "$T/ctl.err"
+ok $? "explain --from with a CR: exit 2, naming it"
 
 "$DEPUTYCTL" >"$T/ctl.out" 2>"$T/ctl.err"
 [ $? -eq 2 ] && grep -q '^usage: deputyctl' "$T/ctl.err"
