@@ -261,6 +261,9 @@ main(int argc, char **argv)
 		}
 		pipe_tempfail("4.3.0", "deputyd deferred it");
 	}
+	relay_replies_clear(replies, (size_t)nrcpt);
+	free(replies);
+	free(full);
 	free(sock);
 	return rc;
 }

@@ -294,8 +294,13 @@ msg pipe1
 n=$(maildir_count carol@example.org)
 lda "$M/pipe1.eml" -f paul@partner.example.net -- carol@example.org
 after=$(metrics | sed -n 's/^deputyd_messages_total //p')
-[ "$rc" -eq 0 ] && [ "$(maildir_count carol@example.org)" -eq $((n + 1)) ] && [ "$after" -eq $((before + 1)) ] && [ -z "$err" ]
-ok $? "deputy-lda with deputyd running: exit 0, delivered by deputyd (messages $before -> $after)"
+if [ "${DEPUTY_SANITIZED:-}" = valgrind ]; then
+	# sanitize.sh's wrapper runs deputy-deliver itself under memcheck
+	skip "deputy-lda's hand-off: the valgrind wrapper runs the engine in process"
+else
+	[ "$rc" -eq 0 ] && [ "$(maildir_count carol@example.org)" -eq $((n + 1)) ] && [ "$after" -eq $((before + 1)) ] && [ -z "$err" ]
+	ok $? "deputy-lda with deputyd running: exit 0, delivered by deputyd (messages $before -> $after)"
+fi
 
 # --- SIGHUP: a new generation; a broken file is refused ---------------------
 old=$(pgrep -P "$dpid" | sort | tr '\n' ' ')
