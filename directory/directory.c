@@ -181,29 +181,32 @@ dir_entry_has_address(const struct dir_entry *entry, const char *address)
 	return 0;
 }
 
+/* dir_word - the index of TEXT among N WORDS (ASCII case folded), or -1 */
+static int
+dir_word(const char *text, const char *const *words, size_t n)
+{
+	size_t	i;
+
+	for (i = 0; text != NULL && i < n; i++)
+		if (g_ascii_strcasecmp(text, words[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
 /* dir_notice_parse - "none", "authenticated", "internal"; -1 if unknown */
 int
 dir_notice_parse(const char *text, enum dir_notice *notice_r)
 {
-	static const struct {
-		const char *name;
-		enum dir_notice notice;
-	} names[] = {
-		{ "none", DIR_NOTICE_NONE },
-		{ "authenticated", DIR_NOTICE_AUTHENTICATED },
-		{ "internal", DIR_NOTICE_INTERNAL },
+	/* in the order of enum dir_notice, after DIR_NOTICE_DEFAULT */
+	static const char *const words[] = {
+		"none", "authenticated", "internal"
 	};
-	size_t	i;
+	int	i = dir_word(text, words, G_N_ELEMENTS(words));
 
-	if (text == NULL)
+	if (i < 0)
 		return -1;
-	for (i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (g_ascii_strcasecmp(text, names[i].name) == 0) {
-			*notice_r = names[i].notice;
-			return 0;
-		}
-	}
-	return -1;
+	*notice_r = (enum dir_notice)(DIR_NOTICE_NONE + i);
+	return 0;
 }
 
 /*
@@ -239,23 +242,14 @@ dir_dn_normalize(const char *dn)
 int
 dir_account_parse(const char *text, enum dir_account *account_r)
 {
-	static const struct {
-		const char *name;
-		enum dir_account account;
-	} names[] = {
-		{ "active", DIR_ACCOUNT_ACTIVE },
-		{ "disabled", DIR_ACCOUNT_DISABLED },
-		{ "abandoned", DIR_ACCOUNT_ABANDONED },
+	/* in the order of enum dir_account */
+	static const char *const words[] = {
+		"active", "disabled", "abandoned"
 	};
-	size_t	i;
+	int	i = dir_word(text, words, G_N_ELEMENTS(words));
 
-	if (text == NULL)
+	if (i < 0)
 		return -1;
-	for (i = 0; i < G_N_ELEMENTS(names); i++) {
-		if (g_ascii_strcasecmp(text, names[i].name) == 0) {
-			*account_r = names[i].account;
-			return 0;
-		}
-	}
-	return -1;
+	*account_r = (enum dir_account)(DIR_ACCOUNT_ACTIVE + i);
+	return 0;
 }
