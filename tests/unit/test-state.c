@@ -10,7 +10,7 @@
  * and never crashes: garbage, a directory, another user's file, an
  * unreadable file, an empty file, LMDB files of other layouts, a
  * truncated file; single bit flips in a real store (in forked children:
- * none may die of a signal; without the guard in state-lmdb.c 42 of
+ * none may die of a signal; without the guard in state-lmdb-open.c 42 of
  * these 300 did. Not caught, and so not in this seed's 300: glibc's
  * abort() on heap damage LMDB did, about 1 flip in 1,000 over other
  * seeds). The tests run on tmpfs when there is one: thousands of
