@@ -125,6 +125,9 @@ int ctl_list_dns(struct ctl *c, char ***dns_r);
 int ctl_cmd_refuse(struct ctl *c);
 int ctl_cmd_unrefuse(struct ctl *c);
 
+/* ctl-stats.c: deputyd's counters (daemon.metrics) */
+int ctl_cmd_stats(struct ctl *c);
+
 /* deputyctl.c */
 void ctl_settings(const struct ctl *c, struct dir_settings *set);
 

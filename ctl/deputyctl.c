@@ -40,6 +40,7 @@ enum {
 	O_DELEGATE = 1 << 6, O_NOTICE = 1 << 7, O_TEMPLATE = 1 << 8,
 	O_SUMMARY = 1 << 9, O_ALL = 1 << 10, O_ID = 1 << 11, O_ON = 1 << 12,
 	O_CLIENT = 1 << 13, O_FILTER = 1 << 14,
+	O_NODIR = 1 << 15,		/* the command needs no directory */
 };
 
 static const struct ctl_command {
@@ -67,6 +68,7 @@ static const struct ctl_command {
 	{ "refuse", ctl_cmd_refuse, 2, "refuse USER SENDER [--until DATE]",
 	  O_DRYRUN | O_UNTIL },
 	{ "unrefuse", ctl_cmd_unrefuse, 2, "unrefuse USER SENDER", O_DRYRUN },
+	{ "stats", ctl_cmd_stats, 0, "stats", O_JSON | O_TZ | O_NODIR },
 };
 
 enum {
@@ -293,9 +295,9 @@ ctl_settings(const struct ctl *c, struct dir_settings *set)
 	}
 }
 
-/* ctl_open - configuration, clock, zone and directory */
+/* ctl_open - configuration, clock, zone and (unless NODIR) directory */
 static int
-ctl_open(struct ctl *c)
+ctl_open(struct ctl *c, int nodir)
 {
 	const struct ctl_args *a = c->args;
 	struct dir_settings set;
@@ -331,6 +333,8 @@ ctl_open(struct ctl *c)
 			    "(an IANA name such as Europe/Berlin, or UTC)");
 		c->zone = a->tz;
 	}
+	if (nodir)
+		return CTL_OK;
 	ctl_settings(c, &set);
 	if (dir_open(&set, &c->dir, &error) < 0
 	    || (rc = dir_admin_open(&set, &c->admin, &error)) < 0) {
@@ -376,7 +380,8 @@ main(int argc, char **argv)
 	rc = ctl_parse(argc, argv, &args, &cmd, &early);
 	if (early >= 0)
 		rc = early;
-	else if (rc == CTL_OK && (rc = ctl_open(&c)) == CTL_OK)
+	else if (rc == CTL_OK && (rc = ctl_open(&c,
+	    (cmd->options & O_NODIR) != 0)) == CTL_OK)
 		rc = cmd->run(&c);
 
 	dir_admin_close(&c.admin);

@@ -30,23 +30,20 @@
 #include "config.h"
 #endif
 
-#include <sys/socket.h>
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netdb.h>
-#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <microhttpd.h>
 
 #include "decide.h"
+#include "metrics.h"
 #include "web.h"
 
 #define STATS_DAYS		7
 #define STATS_LOG_TAIL		(16 * 1024 * 1024)
-#define STATS_PAGE_MAX		(256 * 1024)
 #define STATS_SAMPLE_EVERY	60
 
 /* The counters at one moment: "notice:REASON" -> value. */
@@ -100,98 +97,6 @@ stats_reason_ok(const char *name, size_t len)
 			return 1;
 	}
 	return 0;
-}
-
-/* stats_fetch - the counters page of WHERE ("host:port"), or NULL */
-static char *
-stats_fetch(const char *where, char **error_r)
-{
-	struct addrinfo hints, *res = NULL, *ai;
-	const char *colon = strrchr(where, ':');
-	GString *page;
-	char   *host, buf[8192];
-	int	fd = -1, rc;
-
-	if (colon == NULL) {
-		*error_r = g_strdup("not host:port");
-		return NULL;
-	}
-	host = g_strndup(where, (gsize)(colon - where));
-	memset(&hints, 0, sizeof(hints));
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(host, colon + 1, &hints, &res);
-	g_free(host);
-	if (rc != 0) {
-		*error_r = g_strdup(gai_strerror(rc));
-		return NULL;
-	}
-	for (ai = res; ai != NULL && fd < 0; ai = ai->ai_next) {
-		struct pollfd pfd;
-		int	err = 0;
-		socklen_t elen = sizeof(err);
-
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC
-		    | SOCK_NONBLOCK, ai->ai_protocol);
-		if (fd < 0)
-			continue;
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		pfd.fd = fd;
-		pfd.events = POLLOUT;
-		if (errno == EINPROGRESS && poll(&pfd, 1, 3000) == 1
-		    && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &elen) == 0
-		    && err == 0)
-			break;
-		close(fd);
-		fd = -1;
-	}
-	freeaddrinfo(res);
-	if (fd < 0) {
-		*error_r = g_strdup_printf("cannot connect: %s",
-					   g_strerror(errno));
-		return NULL;
-	}
-	page = g_string_new(NULL);
-	if (write(fd, "GET /metrics HTTP/1.0\r\n\r\n", 25) != 25) {
-		*error_r = g_strdup("cannot send the request");
-		goto fail;
-	}
-	for (;;) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		ssize_t	n;
-
-		if (poll(&pfd, 1, 3000) != 1) {
-			*error_r = g_strdup("no answer within 3 seconds");
-			goto fail;
-		}
-		n = read(fd, buf, sizeof(buf));
-		if (n < 0 && (errno == EINTR || errno == EAGAIN))
-			continue;
-		if (n < 0) {
-			*error_r = g_strdup(g_strerror(errno));
-			goto fail;
-		}
-		if (n == 0)
-			break;
-		if (page->len + (size_t)n > STATS_PAGE_MAX) {
-			*error_r = g_strdup("the page is too large");
-			goto fail;
-		}
-		g_string_append_len(page, buf, n);
-	}
-	close(fd);
-	if (!g_str_has_prefix(page->str, "HTTP/1.") || strstr(page->str,
-	    "deputyd_") == NULL) {
-		*error_r = g_strdup("not deputyd's counters page");
-		g_string_free(page, TRUE);
-		return NULL;
-	}
-	return g_string_free(page, FALSE);
-fail:
-	close(fd);
-	g_string_free(page, TRUE);
-	return NULL;
 }
 
 /* stats_parse - the counters of a page as a sample */
@@ -292,7 +197,7 @@ stats_from_metrics(struct web *w, const char *where, time_t now,
 	}
 	if (now - h->last >= STATS_SAMPLE_EVERY
 	    || !g_hash_table_contains(h->days, &today)) {
-		if ((page = stats_fetch(where, error_r)) == NULL)
+		if ((page = metrics_fetch(where, error_r)) == NULL)
 			return -1;
 		s = stats_parse(page, now);
 		g_free(page);

@@ -287,6 +287,23 @@ echo "$m" | grep -q '^deputyd_messages_total [1-9]' &&
     echo "$m" | grep -q '^deputyd_forward_decisions_total{reason="none"} 2$'
 ok $? "the metrics page counts messages and forwards ($(echo "$m" | grep -E '^deputyd_(messages|forwarded)_total' | tr '\n' ' '))"
 
+# deputyctl stats reads the same page
+js=$("$top_builddir/deputyctl" -c "$T/deputy.conf" stats --json 2>&1)
+echo "$js" | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+m = dict(l.rsplit(" ", 1) for l in sys.argv[1].splitlines() if l.startswith("deputyd_"))
+assert d["counters"]["messages"] == int(m["deputyd_messages_total"]), d
+assert d["forward_decisions"]["none"] == int(m["deputyd_forward_decisions_total{reason=\"none\"}"]), d
+assert d["started"] is not None
+' "$(metrics)"
+r=$?; [ $r -eq 0 ] || diag "stats --json: $js"
+ok $r "deputyctl stats --json: the page's counters (messages $(echo "$js" | python3 -c 'import json,sys; print(json.load(sys.stdin)["counters"]["messages"])' 2>/dev/null))"
+txt=$("$top_builddir/deputyctl" -c "$T/deputy.conf" stats 2>&1)
+echo "$txt" | grep -q '^deputyd at 127.0.0.1:' && echo "$txt" | grep -q '^forwards, by reason' &&
+    echo "$txt" | grep -Eq '^messages +[1-9]'
+ok $? "deputyctl stats: started, the counters, the reasons, as text"
+
 # --- deputy-lda hands the message to deputyd -------------------------------
 before=$(echo "$m" | sed -n 's/^deputyd_messages_total //p')
 msg() { printf 'From: Paul <paul@partner.example.net>\nTo: <carol@example.org>\nSubject: %s\nMessage-ID: <%s@partner.example.net>\n\nhi\n' "$1" "$1" >"$M/$1.eml"; chmod 644 "$M/$1.eml"; }
