@@ -5,7 +5,8 @@
 #			[--build DIR] [--jobs N] [--build-only] [--tap] [TARGET...]
 #
 # Builds tests/fuzz/fuzz-*.c against the library sources (gateway/*.c
-# but main.c, directory/*.c, templates/*.c, milter/ but deputy-milter.c)
+# but main.c, directory/*.c, templates/*.c, milter/ but deputy-milter.c
+# and milter-supervisor.c)
 # with -fsanitize=fuzzer,address,undefined,
 # straight from the sources (not through automake), in DIR (default
 # /tmp/deputy-fuzz). Seeds each corpus from tests/fuzz/seeds/TARGET/,
