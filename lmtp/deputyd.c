@@ -654,7 +654,7 @@ main(int argc, char **argv)
 
 	fail_oom_install("deputyd");
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "c:tf", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "c:tfhV", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 'c': config = optarg; break;
 		case 't': test = 1; break;
