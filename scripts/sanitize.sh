@@ -189,7 +189,7 @@ vg_unit() {
 		# leaks are LSan's (the asan stage), which skips _exit().
 		o=$vg_opts
 		case $b in
-		test-state|test-spamc) o="$vg_opts --leak-check=no" ;;
+		test-state|test-spamc|test-decide) o="$vg_opts --leak-check=no" ;;
 		esac
 		(cd "$d/tmp" && srcdir=$src top_builddir=$src \
 		    DEPUTY_SHARED=$shared && export srcdir top_builddir \

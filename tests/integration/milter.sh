@@ -784,6 +784,37 @@ smtp sender@partner.example alice@example.org
 case $(reply_to alice@example.org) in 250*) r=0 ;; *) r=1 ;; esac
 ok $r "restarted: $(reply_to alice@example.org)"
 
+# --- SIGHUP: a good file takes over, a bad one is refused --------------------
+
+listening() { grep -c 'deputy-milter: listening on' "$T/log"; }
+n0=$(listening)
+cp "$T/deputy.conf" "$T/deputy.conf.good"
+sed -i 's/^\trecipient_domains = {"example.org"}$/\trecipient_domains = {"example.org"}\n\treject_unknown = false/' "$T/deputy.conf"
+kill -HUP "$milter_pid"
+wait_for 15 sh -c "[ \$(grep -c 'deputy-milter: listening on' $T/log) -gt $n0 ]" &&
+    wait_for 10 test -S "$T/msock/milter.sock"
+smtp sender@partner.example nobody@example.org
+case $(reply_to nobody@example.org) in 550\ 5.1.1*) r=1 ;; *) r=0 ;; esac
+grep -q 'deputy-milter: reloading' "$T/log" || r=1
+ok $r "SIGHUP with reject_unknown = false: a new worker, nobody@example.org no longer 5.1.1 ($(reply_to nobody@example.org))"
+cp "$T/deputy.conf.good" "$T/deputy.conf"
+printf 'milter {\n\tsocket_mode = "rw"\n}\n' >>"$T/deputy.conf"
+n1=$(listening)
+kill -HUP "$milter_pid"
+sleep 2
+cp "$T/deputy.conf.good" "$T/deputy.conf"
+smtp sender@partner.example alice@example.org
+case $(reply_to alice@example.org) in 250*) r=0 ;; *) r=1 ;; esac
+[ "$(listening)" -eq "$n1" ] && kill -0 "$milter_pid" &&
+    grep -q "deputy-milter: reload refused" "$T/log" || r=1
+ok $r "SIGHUP with a broken file: logged, the running worker stays ($(reply_to alice@example.org))"
+kill -HUP "$milter_pid"
+wait_for 15 sh -c "[ \$(grep -c 'deputy-milter: listening on' $T/log) -gt $n1 ]" &&
+    wait_for 10 test -S "$T/msock/milter.sock"
+smtp sender@partner.example nobody@example.org
+case $(reply_to nobody@example.org) in 550\ 5.1.1*) r=0 ;; *) r=1 ;; esac
+ok $r "SIGHUP with the first file again: nobody@example.org is 550 5.1.1 again"
+
 # --- no bounce anywhere -------------------------------------------------------
 
 settle 30
