@@ -54,7 +54,9 @@ lmtp_path_end(const char *p)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f)
 			return NULL;
 		if (*p == '\\' && quoted) {
-			if (*++p == '\0')
+			/* the escaped byte is no exception to the rule */
+			++p;
+			if (*p == '\0' || (unsigned char)*p < 0x20 || *p == 0x7f)
 				return NULL;
 			continue;
 		}
