@@ -123,6 +123,7 @@ engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
 	    r->entry ? r->entry->language : NULL, &t, &err) != 0) {
 		log_warn("to=<%s>: notice not sent: %s", rec->recipient, err);
 		g_free(err);
+		rec->notice_failed = 1;
 		return -1;
 	}
 	until = notice_until(r->absence.end, c->template_timezone);
@@ -175,6 +176,7 @@ engine_notice_send(struct engine_run *run, struct engine_rcpt *r)
 	rec->noticed = 1;
 	rc = 0;
 out:
+	rec->notice_failed = rc != 0;
 	g_free(err);
 	g_free(text);
 	g_free(subject);

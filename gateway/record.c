@@ -103,7 +103,8 @@ record_log_line(const struct record_message *m, const struct record *r)
 	    m->sender, r->recipient, m->message_id ? m->message_id : "",
 	    d->away ? "yes" : "no", record_mailbox_name(r->mailbox),
 	    *fwd != '\0' ? fwd : "-", decide_reason_name(d->forward_reason),
-	    r->noticed ? "sent" : "no", decide_reason_name(d->notice_reason),
+	    r->noticed ? "sent" : r->notice_failed ? "failed" : "no",
+	    decide_reason_name(d->notice_reason),
 	    r->scripted ? " sieve=" : "", r->scripted ? r->sieve_summary : "");
 	g_free(fwd);
 	return line;

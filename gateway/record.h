@@ -71,6 +71,7 @@ struct record {
 	unsigned int copies;		/* mailbox files written or found */
 	int forwarded;
 	int noticed;
+	int notice_failed;		/* allowed, but it could not be sent */
 	enum fail_class fail;		/* FAIL_NONE, or why it must retry */
 	char *fail_error;
 	int store_code;			/* the downstream LMTP's reply, or 0 */

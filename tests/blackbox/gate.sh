@@ -167,8 +167,8 @@ STUB
 msg refused pat@example.org "Authentication-Results: mx.example.org; spf=pass smtp.mailfrom=pat@example.org\n$SCORE0"
 lda "$M/refused.eml" -f pat@example.org -- alice@example.org
 [ "$rc" -eq 0 ] && grep -q 'notice to <pat@example.org> not sent' "$T/log" &&
-    grep 'msgid=<refused@example.com>' "$T/log" | grep -q 'notice=no notice_reason=none'
-ok $? "a notice sendmail refuses: exit 0, logged, not sent ($rc)"
+    grep 'msgid=<refused@example.com>' "$T/log" | grep -q 'notice=failed notice_reason=none'
+ok $? "a notice sendmail refuses: exit 0, logged, not sent, the record says notice=failed ($rc)"
 
 # A hostile display name in the directory never splits a header.
 cat >"$T/bin/sendmail" <<STUB
