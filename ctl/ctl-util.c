@@ -22,6 +22,7 @@
 #include "ctl.h"
 #include "dir-chain.h"
 #include "dir-check.h"
+#include "tmpl.h"
 
 /* The escaped copies handed out by ctl_esc(), released at exit. */
 static GStringChunk *ctl_esc_pool;
@@ -67,15 +68,7 @@ ctl_esc_release(void)
 char *
 ctl_one_line(const char *text)
 {
-	char   *copy, *cut;
-
-	copy = ctl_escape(text);
-	g_strstrip(copy);
-	if (strlen(copy) > 400) {
-		cut = g_utf8_find_prev_char(copy, copy + 397);
-		strcpy(cut != NULL ? cut : copy + 396, "...");
-	}
-	return copy;
+	return dir_check_one_line(text);
 }
 
 /* ctl_usage - one line "deputyctl: ARG: message" on stderr; CTL_USAGE */
@@ -282,27 +275,16 @@ ctl_notice_name(enum dir_notice n)
 int
 ctl_template_ok(struct ctl *c, const char *name, char **why_r)
 {
-	size_t	i, n = strlen(name);
-	char   *path;
-	int	ok;
+	int	rc = tmpl_exists(c->conf->template_dir, name);
 
 	*why_r = NULL;
-	for (i = 0; i < n; i++)
-		if (!(g_ascii_isalnum(name[i]) || name[i] == '-'
-		      || name[i] == '_'))
-			n = 0;
-	if (n == 0 || n > 32) {
+	if (rc == TMPL_BAD_NAME)
 		*why_r = g_strdup("not a template name ([A-Za-z0-9_-], at "
 				  "most 32)");
-		return 0;
-	}
-	path = g_strdup_printf("%s/%s.en", c->conf->template_dir, name);
-	ok = access(path, R_OK) == 0;
-	if (!ok)
-		*why_r = g_strdup_printf("no such template (%s is missing)",
-					 path);
-	g_free(path);
-	return ok;
+	else if (rc == TMPL_MISSING)
+		*why_r = g_strdup_printf("no such template (%s/%s.en is "
+		    "missing)", c->conf->template_dir, name);
+	return rc == 0;
 }
 
 /* ctl_reopen - read the directory again (after a write to an LDIF file) */

@@ -79,8 +79,8 @@ dir_check_escape(const char *text)
 	return g_string_free(out, FALSE);
 }
 
-/* dir_check_one_line - TEXT escaped, trimmed, at most ~400 bytes */
-static char *
+/* dir_check_one_line - see dir-check.h */
+char *
 dir_check_one_line(const char *text)
 {
 	char   *copy, *cut;

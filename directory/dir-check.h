@@ -53,6 +53,9 @@ struct dir_check_settings {
  */
 char *dir_check_escape(const char *text);
 
+/* dir_check_one_line - TEXT escaped as above, trimmed, at most ~400 bytes */
+char *dir_check_one_line(const char *text);
+
 /* dir_problems_new - an empty list of struct dir_problem */
 GPtrArray *dir_problems_new(void);
 

@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include <string.h>
+#include <unistd.h>
 
 #include <glib.h>
 
@@ -237,4 +238,24 @@ tmpl_free(struct tmpl **t)
 	g_free((*t)->body);
 	g_free(*t);
 	*t = NULL;
+}
+
+/* tmpl_exists - see tmpl.h */
+int
+tmpl_exists(const char *dir, const char *name)
+{
+	size_t	i, n = strlen(name);
+	char   *path;
+	int	ok;
+
+	for (i = 0; i < n; i++)
+		if (!(g_ascii_isalnum(name[i]) || name[i] == '-'
+		      || name[i] == '_'))
+			return TMPL_BAD_NAME;
+	if (n == 0 || n > 32)
+		return TMPL_BAD_NAME;
+	path = g_strdup_printf("%s/%s.en", dir, name);
+	ok = access(path, R_OK) == 0;
+	g_free(path);
+	return ok ? 0 : TMPL_MISSING;
 }

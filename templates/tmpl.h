@@ -38,6 +38,15 @@ struct tmpl;
 int tmpl_load(const char *dir, const char *name, const char *language,
 	      struct tmpl **tmpl_r, char **error_r);
 
+/*
+ * tmpl_exists - whether NAME is a template in DIR: 0 when NAME.en is
+ * there and readable; TMPL_BAD_NAME when NAME is not [A-Za-z0-9_-]{1,32};
+ * TMPL_MISSING when its file is not there
+ */
+#define TMPL_BAD_NAME	(-1)
+#define TMPL_MISSING	(-2)
+int tmpl_exists(const char *dir, const char *name);
+
 /* tmpl_language - the language the loaded template is in */
 const char *tmpl_language(const struct tmpl *t);
 

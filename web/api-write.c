@@ -48,6 +48,7 @@
 #include "absence-edit.h"
 #include "dir-chain.h"
 #include "log.h"
+#include "tmpl.h"
 #include "web.h"
 
 #define WEB_MODS_MAX	16
@@ -83,26 +84,15 @@ web_notice_word(enum dir_notice n)
 static int
 web_template_ok(struct web_req *r, const char *name)
 {
-	size_t	i, n = strlen(name);
-	char   *path;
-	int	ok;
+	int	rc = tmpl_exists(r->web->conf->template_dir, name);
 
-	for (i = 0; i < n; i++)
-		if (!(g_ascii_isalnum(name[i]) || name[i] == '-'
-		      || name[i] == '_'))
-			n = 0;
-	if (n == 0 || n > 32) {
+	if (rc == TMPL_BAD_NAME)
 		web_error(r, MHD_HTTP_BAD_REQUEST, "template", "not a template "
 		    "name ([A-Za-z0-9_-], at most 32)");
-		return 0;
-	}
-	path = g_strdup_printf("%s/%s.en", r->web->conf->template_dir, name);
-	ok = access(path, R_OK) == 0;
-	if (!ok)
+	else if (rc == TMPL_MISSING)
 		web_error(r, MHD_HTTP_BAD_REQUEST, "template", "no such "
 		    "template (%s.en is missing)", name);
-	g_free(path);
-	return ok;
+	return rc == 0;
 }
 
 /* web_save_absence - the "absence" object, built like deputyctl away */
