@@ -15,7 +15,7 @@
  *	Bad requests get a JSON error (web.h); a body over the limit is
  *	413 and is not read further.
  * SECURITY
- *	The page's files are three fixed names read from web.static_dir:
+ *	The page's files are four fixed names read from web.static_dir:
  *	no path from the request reaches the file system.
  */
 
@@ -80,6 +80,7 @@ static const struct {
 } web_files[] = {
 	{ "/", "index.html", "text/html; charset=utf-8" },
 	{ "/index.html", "index.html", "text/html; charset=utf-8" },
+	{ "/draw.js", "draw.js", "text/javascript; charset=utf-8" },
 	{ "/app.js", "app.js", "text/javascript; charset=utf-8" },
 	{ "/style.css", "style.css", "text/css; charset=utf-8" },
 };

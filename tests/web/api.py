@@ -246,13 +246,14 @@ def headers_and_login(c):
        '<script src="/app.js"' in body and "<script>" not in body,
        "the page: a strict CSP (no inline script), no framing, nosniff, "
        "its script a file")
-    st, h, _ = c.get("/app.js")
-    ok(st == 200 and h.get("content-type", "").startswith("text/javascript")
-       and "content-security-policy" in h, "app.js is served as a file, "
-       "with the same headers")
+    for js in ("/draw.js", "/app.js"):
+        st, h, _ = c.get(js)
+        ok(st == 200 and h.get("content-type", "").startswith(
+           "text/javascript") and "content-security-policy" in h,
+           "%s is served as a file, with the same headers" % js[1:])
     st, _, _ = c.get("/../../etc/passwd")
     st2, _, _ = c.get("/web.h")
-    ok(st == 404 and st2 == 404, "only the page's three files are served "
+    ok(st == 404 and st2 == 404, "only the page's files are served "
        "(%d %d)" % (st, st2))
     st, _, d = c.get("/api/person?id=alice")
     ok(st == 401 and "log in" in d["error"], "no session: 401 (%s)" % st)

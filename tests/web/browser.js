@@ -96,7 +96,8 @@ function injected(page) {
 	return page.evaluate(() => ({
 		xss: window.__xss !== undefined,
 		imgs: document.querySelectorAll('img').length,
-		scripts: document.querySelectorAll('script').length,
+		scripts: Array.from(document.querySelectorAll('script')).map(
+			(e) => e.getAttribute('src')).join(' '),
 		iframes: document.querySelectorAll('iframe, object, embed')
 			.length,
 		handlers: Array.from(document.querySelectorAll('*')).filter(
@@ -106,7 +107,9 @@ function injected(page) {
 }
 
 function clean(i) {
-	return !i.xss && i.imgs === 0 && i.scripts === 1 && i.iframes === 0 &&
+	/* the page's own two files, nothing more */
+	return !i.xss && i.imgs === 0 && i.scripts === '/draw.js /app.js' &&
+		i.iframes === 0 &&
 		i.handlers === 0;
 }
 
