@@ -367,6 +367,8 @@ main(void)
 
 	/* spam at the end of DATA: a trusted header above the boundary */
 	{
+		/* SCORE: an X-Spam-Score value, or a whole rspamd field as
+		 * an earlier rspamd milter writes it */
 		static const struct {
 			const char *score;
 			unsigned int boundary;
@@ -376,6 +378,14 @@ main(void)
 			{ "12.5", 1, MPOL_REJECT, "score 12.5, threshold 10" },
 			{ "3.0", 1, MPOL_CONTINUE, "score 3.0" },
 			{ "12.5", 0, MPOL_CONTINUE, "score 12.5 below the trust boundary: unknown" },
+			{ "X-Spamd-Result: default: True [16.10 / 15.00]", 1,
+			  MPOL_REJECT, "rspamd milter: reject, 16.1 on its scale" },
+			{ "X-Spamd-Result: default: False [12.50 / 15.00]", 1,
+			  MPOL_CONTINUE, "rspamd milter: 12.5 is under rspamd_reject_threshold 15 (its own scale, not SpamAssassin's 10)" },
+			{ "X-Rspamd-Action: reject\r\nX-Rspamd-Score: 9.0", 1,
+			  MPOL_REJECT, "rspamd milter: action reject at 9.0" },
+			{ "X-Rspamd-Action: add header\r\nX-Rspamd-Score: 9.0", 1,
+			  MPOL_CONTINUE, "rspamd milter: add header at 9.0" },
 		};
 
 		facts_init();
@@ -384,14 +394,18 @@ main(void)
 			char   *msg, *cf;
 
 			cf = g_strdup_printf("spam { trusted_headers = "
-			    "{\"X-Spam-Score\"} }\nauth { boundary_received = "
+			    "{\"X-Spam-Score\", \"X-Spamd-Result\", "
+			    "\"X-Rspamd-Action\", \"X-Rspamd-Score\"} }\n"
+			    "auth { boundary_received = "
 			    "%u }\nmilter { spam_reject = true "
 			    "spamassassin_reject_threshold = 10 }\n",
 			    sc[i].boundary);
 			p2 = open_policy(cf, &conf2);
 			msg = g_strdup_printf("Received: by deputy-milter\r\n"
-			    "From: <x@ext.example>\r\nX-Spam-Score: %s\r\n"
-			    "Subject: s\r\n\r\nbody\r\n", sc[i].score);
+			    "From: <x@ext.example>\r\n%s%s\r\n"
+			    "Subject: s\r\n\r\nbody\r\n",
+			    strchr(sc[i].score, ':') != NULL ? ""
+			    : "X-Spam-Score: ", sc[i].score);
 			if (spool_open(NULL, &sp, &err) != 0 || spool_write(&sp,
 			    msg, strlen(msg), &err) != 0 || spool_finish(&sp,
 			    &err) != 0)
