@@ -219,22 +219,6 @@ dir_ldap_add_value(const struct berval *bv, enum ldap_attr_kind kind,
 	g_ptr_array_add(array, text);
 }
 
-/* dir_ldap_first_or_null - the first value of ARRAY, copied, or NULL */
-static char *
-dir_ldap_first_or_null(GPtrArray *array)
-{
-	return array->len > 0 ? g_strdup(g_ptr_array_index(array, 0)) : NULL;
-}
-
-/* dir_ldap_take - ARRAY into LIST; the array is consumed */
-static void
-dir_ldap_take(struct dir_strings *list, GPtrArray **array)
-{
-	g_ptr_array_set_free_func(*array, NULL);
-	dir_strings_from_array(list, *array);
-	*array = NULL;
-}
-
 /* dir_ldap_entry - one search result entry as a struct dir_entry */
 static struct dir_entry *
 dir_ldap_entry(struct ldap_dir *ld, LDAP *h, LDAPMessage *msg)
@@ -284,10 +268,10 @@ dir_ldap_entry(struct ldap_dir *ld, LDAP *h, LDAPMessage *msg)
 	entry->dn = g_strdup(dn != NULL ? dn : "");
 	if (dn != NULL)
 		ldap_memfree(dn);
-	entry->mail = dir_ldap_first_or_null(rec.mail);
-	entry->display_name = dir_ldap_first_or_null(rec.display_name);
-	entry->language = dir_ldap_first_or_null(rec.language);
-	entry->template_name = dir_ldap_first_or_null(rec.template_name);
+	entry->mail = dir_first_copy(rec.mail);
+	entry->display_name = dir_first_copy(rec.display_name);
+	entry->language = dir_first_copy(rec.language);
+	entry->template_name = dir_first_copy(rec.template_name);
 	entry->notice = DIR_NOTICE_DEFAULT;
 	if (rec.notice->len > 0
 	    && dir_notice_parse(g_ptr_array_index(rec.notice, 0),
@@ -311,16 +295,16 @@ dir_ldap_entry(struct ldap_dir *ld, LDAP *h, LDAPMessage *msg)
 			g_ptr_array_add(addresses, g_strdup(a));
 	}
 	dir_strings_from_array(&entry->addresses, addresses);
-	dir_ldap_take(&entry->absences, &rec.absences);
-	dir_ldap_take(&entry->delegates, &rec.delegates);
-	dir_ldap_take(&entry->secretaries, &rec.secretaries);
-	dir_ldap_take(&entry->managers, &rec.managers);
+	dir_strings_take(&entry->absences, &rec.absences);
+	dir_strings_take(&entry->delegates, &rec.delegates);
+	dir_strings_take(&entry->secretaries, &rec.secretaries);
+	dir_strings_take(&entry->managers, &rec.managers);
 	/* an unknown status is "active": fail open for delivery */
 	if (rec.account->len > 0
 	    && dir_account_parse(g_ptr_array_index(rec.account, 0),
 				 &entry->account) < 0)
 		entry->account = DIR_ACCOUNT_ACTIVE;
-	dir_ldap_take(&entry->refused_senders, &rec.refused);
+	dir_strings_take(&entry->refused_senders, &rec.refused);
 	dir_ldap_record_clear(&rec);
 	return entry;
 }

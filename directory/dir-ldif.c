@@ -133,22 +133,6 @@ dir_ldif_record_clear(struct ldif_record *rec)
 	}
 }
 
-/* dir_ldif_first_or_null - the first value of an array, copied, or NULL */
-static char *
-dir_ldif_first_or_null(GPtrArray *array)
-{
-	return array->len > 0 ? g_strdup(g_ptr_array_index(array, 0)) : NULL;
-}
-
-/* dir_ldif_take - array to list; the array is consumed */
-static void
-dir_ldif_take(struct dir_strings *list, GPtrArray **array)
-{
-	g_ptr_array_set_free_func(*array, NULL);
-	dir_strings_from_array(list, *array);
-	*array = NULL;
-}
-
 /* dir_ldif_add_value - append one checked value of attribute NAME */
 static int
 dir_ldif_add_value(struct ldif_loader *lo, unsigned long line, const char *name,
@@ -351,23 +335,23 @@ dir_ldif_store(struct ldif_loader *lo, struct ldif_record *rec, char **error_r)
 	entry = g_new0(struct dir_entry, 1);
 	entry->dn = rec->dn;
 	rec->dn = NULL;
-	entry->mail = dir_ldif_first_or_null(rec->mail);
-	entry->display_name = dir_ldif_first_or_null(rec->display_name);
-	entry->language = dir_ldif_first_or_null(rec->language);
-	entry->template_name = dir_ldif_first_or_null(rec->template_name);
+	entry->mail = dir_first_copy(rec->mail);
+	entry->display_name = dir_first_copy(rec->display_name);
+	entry->language = dir_first_copy(rec->language);
+	entry->template_name = dir_first_copy(rec->template_name);
 	entry->notice = DIR_NOTICE_DEFAULT;
 	if (rec->notice->len > 0)
 		(void)dir_notice_parse(g_ptr_array_index(rec->notice, 0),
 				       &entry->notice);
-	dir_ldif_take(&entry->addresses, &addresses);
-	dir_ldif_take(&entry->absences, &rec->absences);
-	dir_ldif_take(&entry->delegates, &rec->delegates);
-	dir_ldif_take(&entry->secretaries, &rec->secretaries);
-	dir_ldif_take(&entry->managers, &rec->managers);
+	dir_strings_take(&entry->addresses, &addresses);
+	dir_strings_take(&entry->absences, &rec->absences);
+	dir_strings_take(&entry->delegates, &rec->delegates);
+	dir_strings_take(&entry->secretaries, &rec->secretaries);
+	dir_strings_take(&entry->managers, &rec->managers);
 	if (rec->account->len > 0)
 		(void)dir_account_parse(g_ptr_array_index(rec->account, 0),
 					&entry->account);
-	dir_ldif_take(&entry->refused_senders, &rec->refused);
+	dir_strings_take(&entry->refused_senders, &rec->refused);
 
 	g_ptr_array_add(ld->entries, entry);
 	g_hash_table_insert(ld->by_dn, ndn, entry);

@@ -47,4 +47,10 @@ struct dir_entry *dir_entry_dup(const struct dir_entry *entry);
 /* dir_strings_from_array - steal the strings of ARRAY into a list */
 void dir_strings_from_array(struct dir_strings *list, GPtrArray *array);
 
+/* dir_strings_take - *ARRAY (owning its strings) into LIST; *ARRAY NULL */
+void dir_strings_take(struct dir_strings *list, GPtrArray **array);
+
+/* dir_first_copy - a copy of ARRAY's first string, or NULL */
+char *dir_first_copy(const GPtrArray *array);
+
 #endif

@@ -103,6 +103,22 @@ dir_strings_from_array(struct dir_strings *list, GPtrArray *array)
 	list->values = (char **)g_ptr_array_free(array, FALSE);
 }
 
+/* dir_strings_take - see directory-private.h */
+void
+dir_strings_take(struct dir_strings *list, GPtrArray **array)
+{
+	g_ptr_array_set_free_func(*array, NULL);
+	dir_strings_from_array(list, *array);
+	*array = NULL;
+}
+
+/* dir_first_copy - see directory-private.h */
+char *
+dir_first_copy(const GPtrArray *array)
+{
+	return array->len > 0 ? g_strdup(g_ptr_array_index(array, 0)) : NULL;
+}
+
 /* dir_strings_copy - deep copy of a list; always NULL-terminated */
 static void
 dir_strings_copy(struct dir_strings *dst, const struct dir_strings *src)
