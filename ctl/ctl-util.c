@@ -232,20 +232,8 @@ int
 ctl_domain_is_local(struct ctl *c, const struct dir_entry *user,
 		    const char *address)
 {
-	const char *dom = strrchr(address, '@'), *own;
-	char  *const *p;
-
-	if (dom == NULL)
-		return 0;
-	dom++;
-	own = user != NULL && user->mail != NULL ? strrchr(user->mail, '@')
-	    : NULL;
-	if (own != NULL && g_ascii_strcasecmp(own + 1, dom) == 0)
-		return 1;
-	for (p = c->conf->internal_domains; p != NULL && *p != NULL; p++)
-		if (g_ascii_strcasecmp(*p, dom) == 0)
-			return 1;
-	return 0;
+	return dir_address_is_local(user, address,
+	    (const char *const *)c->conf->internal_domains);
 }
 
 /* ctl_new_uid - a fresh iCalendar UID */

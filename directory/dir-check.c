@@ -132,10 +132,10 @@ dir_problem(GPtrArray *problems, const char *kind, const char *dn,
 	g_ptr_array_add(problems, p);
 }
 
-/* dir_check_local - whether ADDRESS is in the user's or an internal domain */
-static int
-dir_check_local(const struct dir_check_settings *set,
-		const struct dir_entry *user, const char *address)
+/* dir_address_is_local - see dir-check.h */
+int
+dir_address_is_local(const struct dir_entry *user, const char *address,
+		     const char *const *internal_domains)
 {
 	const char *dom = strrchr(address, '@'), *own;
 	const char *const *p;
@@ -147,7 +147,7 @@ dir_check_local(const struct dir_check_settings *set,
 	    : NULL;
 	if (own != NULL && g_ascii_strcasecmp(own + 1, dom) == 0)
 		return 1;
-	for (p = set->internal_domains; p != NULL && *p != NULL; p++)
+	for (p = internal_domains; p != NULL && *p != NULL; p++)
 		if (g_ascii_strcasecmp(*p, dom) == 0)
 			return 1;
 	return 0;
@@ -271,7 +271,7 @@ dir_check_entry(struct dir *dir, const struct dir_check_settings *set,
 		if (rc < 0)
 			return -1;
 		if (rc == 0) {
-			if (dir_chain_is_dn(v) || dir_check_local(set, e, v))
+			if (dir_chain_is_dn(v) || dir_address_is_local(e, v, set->internal_domains))
 				dir_problem(problems, "unknown-delegate",
 				    e->dn, "%s '%s' names nobody in the "
 				    "directory", attr, v);

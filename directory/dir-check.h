@@ -53,6 +53,13 @@ struct dir_check_settings {
  */
 char *dir_check_escape(const char *text);
 
+/*
+ * dir_address_is_local - whether ADDRESS is in USER's own domain (USER
+ * may be NULL) or one of INTERNAL_DOMAINS (NULL-terminated, or NULL)
+ */
+int dir_address_is_local(const struct dir_entry *user, const char *address,
+			 const char *const *internal_domains);
+
 /* dir_check_one_line - TEXT escaped as above, trimmed, at most ~400 bytes */
 char *dir_check_one_line(const char *text);
 

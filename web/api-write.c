@@ -47,6 +47,7 @@
 
 #include "absence-edit.h"
 #include "dir-chain.h"
+#include "dir-check.h"
 #include "log.h"
 #include "tmpl.h"
 #include "web.h"
@@ -238,25 +239,6 @@ web_same_value(const char *a, const char *b)
 	return g_ascii_strcasecmp(a, b) == 0;
 }
 
-/* web_domain_local - whether ADDRESS is in USER's or an internal domain */
-static int
-web_domain_local(struct web_req *r, const struct dir_entry *user,
-		 const char *address)
-{
-	const char *dom = strrchr(address, '@'), *own;
-	char  *const *p;
-
-	if (dom == NULL)
-		return 0;
-	dom++;
-	own = user->mail != NULL ? strrchr(user->mail, '@') : NULL;
-	if (own != NULL && g_ascii_strcasecmp(own + 1, dom) == 0)
-		return 1;
-	for (p = r->web->conf->internal_domains; p != NULL && *p != NULL; p++)
-		if (g_ascii_strcasecmp(*p, dom) == 0)
-			return 1;
-	return 0;
-}
 
 /*
  * web_delegate_value - the stored form of delegate WHO, checked as
@@ -303,7 +285,8 @@ web_delegate_value(struct web_req *r, struct dir *dir,
 			    who);
 			return 0;
 		}
-		if (web_domain_local(r, user, who)) {
+		if (dir_address_is_local(user, who,
+		    (const char *const *)r->web->conf->internal_domains)) {
 			web_error(r, MHD_HTTP_BAD_REQUEST, "delegates",
 			    "delegate '%s': no such user in the directory "
 			    "(and the domain is local, so it cannot be an "
