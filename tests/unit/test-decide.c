@@ -17,6 +17,7 @@
 
 #include "decide.h"
 #include "fail.h"
+#include "record.h"
 #include "tap.h"
 
 /* ASan reports a huge allocation instead of failing it */
@@ -141,6 +142,67 @@ static const char *const internal[] = { "example.org", NULL };
 static const char *const internal2[] = { "example.org", "example.net", NULL };
 
 /* run_row - build the input for ROW and check the record */
+/*
+ * golden - the record of ROW's decision in its three forms (log line,
+ * --explain text, JSON) against tests/data/golden/NAME.{log,explain,json};
+ * DEPUTY_GOLDEN_WRITE=1 writes them instead (look at the diff before
+ * committing)
+ */
+static void
+golden(const char *name, const struct decide_input *in, struct decision *d)
+{
+	const char *srcdir = g_getenv("srcdir") ? g_getenv("srcdir") : ".";
+	struct record_message m;
+	struct record r;
+	char   *forms[3], *buf = NULL;
+	size_t	len = 0;
+	FILE   *out;
+	static const char *const ext[3] = { "log", "explain", "json" };
+
+	memset(&m, 0, sizeof(m));
+	m.sender = in->sender;
+	m.message_id = "golden@example.com";
+	m.authenticated = in->auth->authenticated;
+	m.auth_detail = in->auth->detail;
+	m.spam_known = in->spam->known;
+	m.spam_score = in->spam->score;
+	m.spam = "SpamAssassin, as in the test";
+	memset(&r, 0, sizeof(r));
+	r.recipient = g_strdup(in->recipient);
+	r.address = g_strdup(in->recipient);
+	r.dn = g_strdup(in->entry->dn);
+	r.away_until = in->away_until;
+	r.d = *d;			/* borrowed: cleared by the caller */
+	r.mailbox = RECORD_MB_DELIVERED;
+	r.copies = 1;
+	r.forwarded = d->forward_reason == DR_NONE;
+	r.noticed = d->notice_reason == DR_NONE;
+	forms[0] = record_log_line(&m, &r);
+	out = open_memstream(&buf, &len);
+	record_explain(&m, &r, out);
+	fclose(out);
+	forms[1] = buf;
+	forms[2] = record_json(&m, &r, 1);
+	for (int i = 0; i < 3; i++) {
+		char   *file = g_strdup_printf("%s/tests/data/golden/%s.%s",
+		    srcdir, name, ext[i]);
+		char   *want = NULL;
+
+		if (g_getenv("DEPUTY_GOLDEN_WRITE") != NULL)
+			(void)g_file_set_contents(file, forms[i], -1, NULL);
+		tap_ok(g_file_get_contents(file, &want, NULL, NULL) &&
+		    strcmp(g_strchomp(want), g_strchomp(forms[i])) == 0,
+		    "golden %s.%s: the record as written", name, ext[i]);
+		if (want != NULL && strcmp(want, forms[i]) != 0)
+			tap_diag("got:\n%s", forms[i]);
+		g_free(want);
+		g_free(file);
+		g_free(forms[i]);
+	}
+	memset(&r.d, 0, sizeof(r.d));
+	record_clear(&r);
+}
+
 static void
 run_row(const struct row *row)
 {
@@ -334,6 +396,12 @@ run_row(const struct row *row)
 		    "%s: forwarded to %s", row->name, want_to);
 	tap_ok(d.rule_count == DECIDE_NOTICE_RULES, "%s: all %u rules evaluated",
 	    row->name, d.rule_count);
+	if (row->m == M_NONE)
+		golden("clean", &in, &d);
+	else if (row->m == M_OUT_SUSPECT_UNAUTH)
+		golden("outside-unauthenticated", &in, &d);
+	else if (row->m == M_LIST_HEADER)
+		golden("list", &in, &d);
 	decision_clear(&d);
 }
 
