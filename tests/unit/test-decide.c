@@ -144,7 +144,8 @@ static const char *const internal2[] = { "example.org", "example.net", NULL };
 /* run_row - build the input for ROW and check the record */
 /*
  * golden - the record of ROW's decision in its three forms (log line,
- * --explain text, JSON) against tests/data/golden/NAME.{log,explain,json};
+ * --explain text, JSON) against tests/data/golden/NAME.{line,explain,json}
+ * (not .log: git ignores those);
  * DEPUTY_GOLDEN_WRITE=1 writes them instead (look at the diff before
  * committing)
  */
@@ -157,7 +158,7 @@ golden(const char *name, const struct decide_input *in, struct decision *d)
 	char   *forms[3], *buf = NULL;
 	size_t	len = 0;
 	FILE   *out;
-	static const char *const ext[3] = { "log", "explain", "json" };
+	static const char *const ext[3] = { "line", "explain", "json" };
 
 	memset(&m, 0, sizeof(m));
 	m.sender = in->sender;
