@@ -141,7 +141,6 @@ static const char *const extra_system[] = { "robot", NULL };
 static const char *const internal[] = { "example.org", NULL };
 static const char *const internal2[] = { "example.org", "example.net", NULL };
 
-/* run_row - build the input for ROW and check the record */
 /*
  * golden - the record of ROW's decision in its three forms (log line,
  * --explain text, JSON) against tests/data/golden/NAME.{line,explain,json}
@@ -204,6 +203,7 @@ golden(const char *name, const struct decide_input *in, struct decision *d)
 	record_clear(&r);
 }
 
+/* run_row - build the input for ROW and check the record */
 static void
 run_row(const struct row *row)
 {
