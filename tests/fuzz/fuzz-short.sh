@@ -4,6 +4,9 @@
 # leak, no UBSan report. Skips visibly without clang and libFuzzer.
 #
 #	DEPUTY_FUZZ_TIME=10 (seconds per target)
+#	DEPUTY_FUZZ_SEED=1 (libFuzzer's -seed: the same inputs on every run,
+#	so that a CI run fails on a change, not on a random draw; the long
+#	runs of scripts/fuzz.sh draw at random)
 
 : "${srcdir:=$(cd "$(dirname "$0")/../.." && pwd)}"
 if [ -n "${DEPUTY_SKIP_FUZZ:-}" ]; then
@@ -24,6 +27,8 @@ if [ "$rc" -ne 0 ]; then
 	echo "1..1"
 	exit 1
 fi
+FUZZ_ARGS="-seed=${DEPUTY_FUZZ_SEED:-1} ${FUZZ_ARGS:-}"
+export FUZZ_ARGS
 sh "$srcdir/scripts/fuzz.sh" --build "$build" --time "${DEPUTY_FUZZ_TIME:-10}" --tap
 rc=$?
 [ "$rc" -ne 0 ] && for l in "$build"/logs/fuzz-*.log; do
