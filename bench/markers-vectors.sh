@@ -110,7 +110,7 @@ function class(f) {
 	if (c ~ /^not/) right = $3 == "none"
 	else right = $3 != "none" && $4 != "none"
 	if (right) ok[c]++
-	else wrong[c] = wrong[c] sprintf("\n  %s (from <%s>): forward_reason=%s notice_reason=%s", $1, $2, $3, $4)
+	else wrong[c] = wrong[c] sprintf("\n  %s (envelope sender %s): forward_reason=%s notice_reason=%s", $1, $2, $3, $4)
 }
 END {
 	for (c in n)
